@@ -116,6 +116,9 @@ func MerkleProof(leaves []Digest, index int) ([]Digest, error) {
 
 // VerifyMerkleProof reports whether proof shows that leaf is leaf number
 // index of a tree of count leaves with the given root (RFC 9162 §2.1.3.2).
+// A proof alone does not pin count (a path can have the same shape in trees
+// of several sizes), so count must be the one covered by the batch
+// signature (VerifyBatch), as must root.
 func VerifyMerkleProof(leaf Digest, index, count int, proof []Digest, root Digest) bool {
 	if count <= 0 || index < 0 || index >= count || len(proof) > 64 {
 		return false
