@@ -81,7 +81,8 @@ require (
 	github.com/spaolacci/murmur3 v1.1.0 // indirect
 	github.com/tuneinsight/lattigo/v6 v6.1.1 // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
-	go.dedis.ch/kyber/v3 v3.1.0 // indirect
+	go.dedis.ch/fixbuf v1.0.3 // indirect
+	go.dedis.ch/kyber/v3 v3.1.0
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.41.0 // indirect
 	go.opentelemetry.io/otel/metric v1.41.0 // indirect
