@@ -37,6 +37,23 @@ func fmul(a, b uint64) uint64 {
 	return x
 }
 
+// mulSmallLazy returns a value ≡ y·x (mod p) below 2^61 + 2^10, for any
+// y < 2^63 and x < 2^8 (an evaluation point). It skips the final
+// conditional subtraction, so Horner steps can chain it with plain adds.
+func mulSmallLazy(y, x uint64) uint64 {
+	hi, lo := bits.Mul64(y, x) // < 2^71, so hi < 2^7
+	return (lo & Prime) + (hi<<3 | lo>>61)
+}
+
+// canon maps y < 2^64 to its canonical representative in [0, p).
+func canon(y uint64) uint64 {
+	y = (y & Prime) + (y >> 61) // < 2^61 + 8
+	if y >= Prime {
+		y -= Prime
+	}
+	return y
+}
+
 // fpow returns a^e mod p.
 func fpow(a, e uint64) uint64 {
 	r := uint64(1)

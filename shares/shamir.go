@@ -155,7 +155,7 @@ func SharedSize(secretLen int) int {
 type Dealer struct {
 	params Params
 	rng    *rand.ChaCha8
-	coef   []uint64
+	coef   []uint64 // scratch: polynomial coefficients
 	frame  []byte
 }
 
@@ -181,7 +181,6 @@ func NewDealerWithRand(p Params, r io.Reader) (*Dealer, error) {
 	d := &Dealer{
 		params: p,
 		rng:    rand.NewChaCha8(seed),
-		coef:   make([]uint64, p.Threshold),
 	}
 	clear(seed[:])
 	return d, nil
@@ -226,25 +225,34 @@ func (d *Dealer) Split(secret []byte) ([]Share, error) {
 	copy(fr[lenPrefix:], secret)
 	clear(fr[lenPrefix+len(secret):])
 
-	coef := d.coef[:t-1]
+	// Polynomial k has coefficients poly[k*t : k*t+t]: the secret element
+	// first, then t−1 uniform ones.
+	if cap(d.coef) < m*t {
+		d.coef = make([]uint64, m*t)
+	}
+	poly := d.coef[:m*t]
 	for k := range m {
-		s := binary.LittleEndian.Uint64(fr[k*ElementBytes:]) & low56
-		for j := range coef {
-			coef[j] = d.element()
+		p := poly[k*t : k*t+t]
+		p[0] = binary.LittleEndian.Uint64(fr[k*ElementBytes:]) & low56
+		for j := 1; j < len(p); j++ {
+			p[j] = d.element()
 		}
-		off := k * ShareElementBytes
-		for i := range n {
-			x := uint64(i + 1)
-			var y uint64
-			for j := len(coef) - 1; j >= 0; j-- {
-				y = fadd(fmul(y, x), coef[j])
+	}
+	for i := range n {
+		x := uint64(i + 1)
+		data := out[i].Data[:m*ShareElementBytes]
+		for k := range m {
+			p := poly[k*t : k*t+t]
+			// Horner with lazy reduction: y stays below 2^62 + 2^11.
+			y := p[len(p)-1]
+			for j := len(p) - 2; j >= 0; j-- {
+				y = mulSmallLazy(y, x) + p[j]
 			}
-			y = fadd(fmul(y, x), s)
-			binary.LittleEndian.PutUint64(buf[i*size+off:], y)
+			binary.LittleEndian.PutUint64(data[k*ShareElementBytes:], canon(y))
 		}
 	}
 	clear(fr)
-	clear(coef)
+	clear(poly)
 	return out, nil
 }
 
