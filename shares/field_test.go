@@ -35,3 +35,11 @@ func TestLazyReduction(t *testing.T) {
 		}
 	}
 }
+
+func TestInvSmall(t *testing.T) {
+	for d := uint64(1); d <= MaxNodes; d++ {
+		if fmul(invSmall[d], d) != 1 || invSmall[d] != finv(d) {
+			t.Fatalf("invSmall[%d] wrong", d)
+		}
+	}
+}

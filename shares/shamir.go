@@ -286,19 +286,45 @@ func NewCombiner(indices []int) (*Combiner, error) {
 		seen[x] = true
 	}
 	c := &Combiner{indices: append([]int(nil), indices...), lambda: make([]uint64, len(indices))}
-	// λ_i = Π_{j≠i} x_j / (x_j − x_i)
-	for i, xi := range indices {
-		num, den := uint64(1), uint64(1)
-		for j, xj := range indices {
+	lagrangeAtZero(c.indices, c.lambda)
+	return c, nil
+}
+
+// invSmall[d] is the inverse of d mod p for 1 <= d <= MaxNodes, by the
+// recurrence inv(d) = −⌊p/d⌋ · inv(p mod d).
+var invSmall = func() (inv [MaxNodes + 1]uint64) {
+	inv[1] = 1
+	for d := uint64(2); d <= MaxNodes; d++ {
+		inv[d] = fsub(0, fmul(Prime/d, inv[Prime%d]))
+	}
+	return inv
+}()
+
+// lagrangeAtZero sets lambda[i] = Π_{j≠i} x_j / (x_j − x_i) for distinct
+// indices x in 1..MaxNodes, so that f(0) = Σ lambda[i]·f(x_i) for any
+// polynomial f of degree < len(x).
+func lagrangeAtZero(x []int, lambda []uint64) {
+	for i, xi := range x {
+		l := uint64(1)
+		for j, xj := range x {
 			if i == j {
 				continue
 			}
-			num = fmul(num, uint64(xj))
-			den = fmul(den, fsub(uint64(xj), uint64(xi)))
+			inv := invSmall[abs(xj-xi)]
+			if xj < xi {
+				inv = Prime - inv
+			}
+			l = fmul(l, fmul(uint64(xj), inv))
 		}
-		c.lambda[i] = fmul(num, finv(den))
+		lambda[i] = l
 	}
-	return c, nil
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // Indices returns a copy of the combiner's indices.
@@ -313,14 +339,22 @@ func (c *Combiner) Combine(shares []Share) ([]byte, error) {
 	if len(shares) > len(c.indices) {
 		return nil, fmt.Errorf("%w: %d shares for %d indices", ErrInvalidShare, len(shares), len(c.indices))
 	}
-	size := len(shares[0].Data)
-	if size == 0 || size%(elementsPerPad*ShareElementBytes) != 0 {
-		return nil, fmt.Errorf("%w: data length %d is not a positive multiple of %d", ErrInvalidShare, size, elementsPerPad*ShareElementBytes)
-	}
 	for i, s := range shares {
 		if s.Index != c.indices[i] {
 			return nil, fmt.Errorf("%w: share %d has index %d, combiner expects %d", ErrInvalidShare, i, s.Index, c.indices[i])
 		}
+	}
+	return interpolate(shares, c.lambda)
+}
+
+// interpolate checks that the shares have equal, well-formed lengths and
+// returns the decoded secret Σ lambda[i]·share_i, element by element.
+func interpolate(shares []Share, lambda []uint64) ([]byte, error) {
+	size := len(shares[0].Data)
+	if size == 0 || size%(elementsPerPad*ShareElementBytes) != 0 {
+		return nil, fmt.Errorf("%w: data length %d is not a positive multiple of %d", ErrInvalidShare, size, elementsPerPad*ShareElementBytes)
+	}
+	for _, s := range shares {
 		if len(s.Data) != size {
 			return nil, fmt.Errorf("%w: share lengths differ (%d and %d)", ErrInvalidShare, size, len(s.Data))
 		}
@@ -335,7 +369,7 @@ func (c *Combiner) Combine(shares []Share) ([]byte, error) {
 			if y >= Prime {
 				return nil, fmt.Errorf("%w: share %d element %d not reduced", ErrInvalidShare, shares[i].Index, k)
 			}
-			acc = fadd(acc, fmul(c.lambda[i], y))
+			acc = fadd(acc, fmul(lambda[i], y))
 		}
 		if acc > low56 {
 			return nil, fmt.Errorf("%w: reconstructed element %d out of range (inconsistent shares)", ErrInvalidShare, k)
@@ -384,15 +418,14 @@ func Combine(shares []Share, t int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := make([]int, len(sel))
+	// selectDistinct guarantees distinct indices in range.
+	var xs [MaxNodes]int
+	var lambda [MaxNodes]uint64
 	for i, s := range sel {
-		idx[i] = s.Index
+		xs[i] = s.Index
 	}
-	c, err := NewCombiner(idx)
-	if err != nil {
-		return nil, err
-	}
-	return c.Combine(sel)
+	lagrangeAtZero(xs[:t], lambda[:t])
+	return interpolate(sel, lambda[:t])
 }
 
 // selectDistinct returns the first t shares with distinct indices.
