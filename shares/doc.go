@@ -21,6 +21,13 @@
 //     coefficients come from ChaCha8 (math/rand/v2) keyed from crypto/rand, so
 //     in practice the guarantee is computational in the strength of that
 //     CSPRNG, which is a standard cryptographic assumption.
+//   - Once the manifest (every share's digest and the record commitment) is
+//     visible to the nodes, secrecy against fewer than t nodes becomes
+//     computational: a coalition could test a guessed secret against the
+//     digest of a share it does not hold. The 32-byte random salt at the start
+//     of the shared secret (SealRecord) makes every such guess include 256
+//     unknown bits, so this is infeasible; sharing a record without the salt
+//     while publishing digests would let low-entropy records be brute-forced.
 //   - t = 1 gives every node the record (no secrecy); use t >= 2.
 //
 // Shamir sharing does not by itself detect a wrong share: interpolation
