@@ -1,0 +1,116 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ErrBadConfig is returned for a configuration that cannot be used.
+var ErrBadConfig = errors.New("bad node config")
+
+// Config is a node's configuration file (TOML). Relative paths are relative
+// to the file's directory.
+type Config struct {
+	// Name of this node, as in the roster (for logs).
+	Name string `toml:"name"`
+	// IdentityFile holds the node's secret seed (embassy keygen).
+	IdentityFile string `toml:"identity_file"`
+	// DataDir is where the Badger store lives.
+	DataDir string `toml:"data_dir"`
+	// Listen lists libp2p multiaddrs, e.g. /ip4/0.0.0.0/tcp/4001 and /ip4/0.0.0.0/udp/4001/quic-v1.
+	Listen []string `toml:"listen"`
+	// RosterFile is the custodian-signed roster.
+	RosterFile string `toml:"roster_file"`
+	// CustodianKey pins the custodian's Ed25519 public key (base64); the roster must verify under it.
+	CustodianKey string `toml:"custodian_key"`
+	// HandoffInterval is how often held parcels are offered to absent nodes (default 2s).
+	HandoffInterval string `toml:"handoff_interval"`
+	// LogLevel is debug, info, warn or error (default info).
+	LogLevel string `toml:"log_level"`
+
+	custodian ed25519.PublicKey
+	handoff   time.Duration
+}
+
+// LoadConfig reads and validates a node configuration file.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return Config{}, fmt.Errorf("%w: %s: unknown setting %q", ErrBadConfig, path, und[0].String())
+	}
+	base := filepath.Dir(path)
+	for _, p := range []*string{&c.IdentityFile, &c.DataDir, &c.RosterFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) validate() error {
+	missing := func(what string) error { return fmt.Errorf("%w: %s is not set", ErrBadConfig, what) }
+	switch {
+	case c.IdentityFile == "":
+		return missing("identity_file")
+	case c.DataDir == "":
+		return missing("data_dir")
+	case c.RosterFile == "":
+		return missing("roster_file")
+	case len(c.Listen) == 0:
+		return missing("listen")
+	case c.CustodianKey == "":
+		return missing("custodian_key")
+	}
+	key, err := base64.StdEncoding.DecodeString(c.CustodianKey)
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return fmt.Errorf("%w: custodian_key is not a base64 Ed25519 public key", ErrBadConfig)
+	}
+	c.custodian = key
+	c.handoff = 2 * time.Second
+	if c.HandoffInterval != "" {
+		d, err := time.ParseDuration(c.HandoffInterval)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%w: handoff_interval %q is not a positive duration", ErrBadConfig, c.HandoffInterval)
+		}
+		c.handoff = d
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if _, err := os.Stat(c.RosterFile); err != nil {
+		return fmt.Errorf("%w: roster_file: %w", ErrBadConfig, err)
+	}
+	return nil
+}
+
+// CustodianPublicKey is the pinned custodian key.
+func (c Config) CustodianPublicKey() ed25519.PublicKey { return c.custodian }
+
+// ParseLevel maps a log level name to slog.Level-compatible values.
+func ParseLevel(s string) (int, error) {
+	switch s {
+	case "", "info":
+		return 0, nil
+	case "debug":
+		return -4, nil
+	case "warn":
+		return 4, nil
+	case "error":
+		return 8, nil
+	}
+	return 0, fmt.Errorf("%w: log_level %q: want debug, info, warn or error", ErrBadConfig, s)
+}

@@ -1,0 +1,147 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/dataembassy/embassy/node/store"
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/roster"
+	"github.com/dataembassy/embassy/transport"
+	"google.golang.org/protobuf/proto"
+)
+
+func (n *Node) handleStore(_ context.Context, c transport.Caller, req *pb.StoreRequest) *pb.StoreResponse {
+	if c.Role != roster.RoleCustodian {
+		return &pb.StoreResponse{Error: fmt.Sprintf("%v: only the custodian may store", transport.ErrRefused)}
+	}
+	stored, already, err := n.storeShares(req)
+	if err != nil {
+		n.log.Warn("store refused", "registry", req.Registry, "items", len(req.Items), "err", err)
+		return &pb.StoreResponse{Error: err.Error()}
+	}
+	n.log.Debug("stored", "registry", req.Registry, "new", stored, "already", already)
+	return &pb.StoreResponse{Stored: uint32(stored), AlreadyPresent: uint32(already)}
+}
+
+// storeShares verifies every item of req and stores them all, or none.
+func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error) {
+	if err := store.ValidRegistry(req.Registry); err != nil {
+		return 0, 0, err
+	}
+	if len(req.Items) > protocol.MaxItemsPerRequest {
+		return 0, 0, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)
+	}
+	vs := make([]store.Version, len(req.Items))
+	for i, it := range req.Items {
+		m, err := n.verifier.Check(it, n.self.Index, req.Registry, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("item %d: %w", i, err)
+		}
+		vs[i] = store.Version{Pseudonym: m.Pseudonym, Number: m.Version, Share: it}
+	}
+	stored, err = n.store.PutVersions(req.Registry, vs)
+	if err != nil {
+		return 0, 0, err
+	}
+	return stored, len(vs) - stored, nil
+}
+
+func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {
+	if c.Role != roster.RoleCustodian && c.Role != roster.RoleService {
+		// Nodes may not read each other's shares: t-1 colluding nodes could
+		// otherwise pool a t-th share through an honest one.
+		return &pb.GetResponse{Error: fmt.Sprintf("%v: a %s may not read shares", transport.ErrRefused, c.Role)}
+	}
+	if len(req.Pseudonyms) > protocol.MaxItemsPerRequest {
+		return &pb.GetResponse{Error: fmt.Sprintf("%d keys, at most %d per request", len(req.Pseudonyms), protocol.MaxItemsPerRequest)}
+	}
+	for _, p := range req.Pseudonyms {
+		if len(p) != protocol.PseudonymSize {
+			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}
+		}
+	}
+	latest, err := n.store.Latest(req.Registry, req.Pseudonyms)
+	if err != nil {
+		n.log.Error("read shares", "registry", req.Registry, "err", err)
+		return &pb.GetResponse{Error: err.Error()}
+	}
+	resp := &pb.GetResponse{Items: make([]*pb.GetItem, len(latest))}
+	for i, s := range latest {
+		if s == nil {
+			resp.Items[i] = &pb.GetItem{}
+			continue
+		}
+		if req.MetaOnly {
+			s.Share = nil
+			s.Proof = nil
+			s.Seal = nil
+		}
+		resp.Items[i] = &pb.GetItem{Found: true, Latest: s}
+	}
+	return resp
+}
+
+func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.HandoffRequest) *pb.HandoffResponse {
+	if c.Role != roster.RoleCustodian && c.Role != roster.RoleNode {
+		return &pb.HandoffResponse{Error: fmt.Sprintf("%v: a %s may not hand off parcels", transport.ErrRefused, c.Role)}
+	}
+	var hold []*pb.Parcel
+	accepted := 0
+	for i, p := range req.Parcels {
+		if err := checkParcel(p, n.roster.N()); err != nil {
+			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: fmt.Sprintf("parcel %d: %v", i, err)}
+		}
+		if int(p.Target) != n.self.Index {
+			if c.Role != roster.RoleCustodian {
+				return &pb.HandoffResponse{Accepted: uint32(accepted), Error: "only the custodian may ask a node to hold parcels"}
+			}
+			hold = append(hold, p)
+			continue
+		}
+		if err := n.acceptParcel(p); err != nil {
+			n.log.Warn("parcel refused", "err", err)
+			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: fmt.Sprintf("parcel %d: %v", i, err)}
+		}
+		accepted++
+	}
+	if len(hold) > 0 {
+		if err := n.store.PutParcels(hold); err != nil {
+			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: err.Error()}
+		}
+		accepted += len(hold)
+	}
+	return &pb.HandoffResponse{Accepted: uint32(accepted)}
+}
+
+func checkParcel(p *pb.Parcel, nodes int) error {
+	sum := sha256.Sum256(p.Sealed)
+	switch {
+	case p.Target < 1 || int(p.Target) > nodes:
+		return fmt.Errorf("target %d is not a node index", p.Target)
+	case !bytes.Equal(p.Id, sum[:]):
+		return fmt.Errorf("parcel id does not match its contents")
+	}
+	return nil
+}
+
+// acceptParcel opens a parcel sealed to this node and stores its shares.
+func (n *Node) acceptParcel(p *pb.Parcel) error {
+	plain, err := n.id.Open(protocol.ParcelInfo(n.digest[:], p.Target), p.Sealed)
+	if err != nil {
+		return fmt.Errorf("open parcel: %w", err)
+	}
+	req := &pb.StoreRequest{}
+	if err := proto.Unmarshal(plain, req); err != nil {
+		return fmt.Errorf("parcel contents: %w", err)
+	}
+	stored, already, err := n.storeShares(req)
+	if err != nil {
+		return err
+	}
+	n.log.Info("parcel delivered", "registry", req.Registry, "new", stored, "already", already)
+	return nil
+}

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dataembassy/embassy/identity"
+	"github.com/dataembassy/embassy/node/store"
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/roster"
+	"github.com/dataembassy/embassy/transport"
+	"github.com/libp2p/go-libp2p/core/host"
+)
+
+// ErrNotOnRoster is returned when the node's own key is not in the roster.
+var ErrNotOnRoster = errors.New("this node's key is not on the roster")
+
+// Node is a running embassy node.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	id       *identity.Identity
+	roster   roster.Roster
+	digest   roster.Digest
+	self     roster.Node
+	store    *store.Store
+	host     host.Host
+	net      *transport.Network
+	verifier *protocol.Verifier
+}
+
+// Start loads the node's identity and roster, opens its store and starts
+// serving. Stop it with Close.
+func Start(cfg Config, log *slog.Logger) (*Node, error) {
+	id, err := identity.Load(cfg.IdentityFile)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(cfg.RosterFile)
+	if err != nil {
+		return nil, fmt.Errorf("read roster: %w", err)
+	}
+	r, digest, err := roster.Open(data, cfg.CustodianPublicKey())
+	if err != nil {
+		return nil, fmt.Errorf("roster %s: %w", cfg.RosterFile, err)
+	}
+	self, ok := r.NodeBySigningKey(id.PublicKey())
+	if !ok {
+		return nil, ErrNotOnRoster
+	}
+	log = log.With("node", self.Name)
+	st, err := store.Open(filepath.Join(cfg.DataDir, "badger"), log)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, id: id, roster: r, digest: digest, self: self, store: st,
+		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold)}
+	if err := n.startHost(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) startHost() error {
+	g, err := transport.NewGater(n.roster)
+	if err != nil {
+		return err
+	}
+	h, err := transport.NewHost(transport.HostConfig{Key: n.id.SigningKey(), Listen: n.cfg.Listen, Gater: g})
+	if err != nil {
+		return err
+	}
+	nw, err := transport.NewNetwork(h, g, n.roster)
+	if err != nil {
+		h.Close()
+		return err
+	}
+	n.host, n.net = h, nw
+	transport.Handle(h, g, protocol.StoreID, n.log, func() *pb.StoreRequest { return &pb.StoreRequest{} }, n.handleStore)
+	transport.Handle(h, g, protocol.GetID, n.log, func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet)
+	transport.Handle(h, g, protocol.HandoffID, n.log, func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff)
+	n.log.Info("node listening", "index", n.self.Index, "peer", h.ID(), "addrs", h.Addrs(),
+		"n", n.roster.N(), "t", n.roster.Threshold)
+	return nil
+}
+
+// Run delivers held parcels until ctx ends, then closes the node.
+func (n *Node) Run(ctx context.Context) error {
+	defer n.Close()
+	ticker := time.NewTicker(n.cfg.handoff)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			n.log.Info("node stopping")
+			return nil
+		case <-ticker.C:
+			n.deliverParcels(ctx)
+		}
+	}
+}
+
+// Close stops serving and closes the store.
+func (n *Node) Close() error {
+	var errs []error
+	if n.host != nil {
+		errs = append(errs, n.host.Close())
+		n.host = nil
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+		n.store = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Index is the node's roster index.
+func (n *Node) Index() int { return n.self.Index }
+
+// Host is the node's libp2p host.
+func (n *Node) Host() host.Host { return n.host }

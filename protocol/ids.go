@@ -1,0 +1,37 @@
+package protocol
+
+import "time"
+
+// ID is a versioned stream protocol identifier.
+type ID string
+
+// Stream protocols. Each stream carries one request and one response.
+const (
+	StoreID   ID = "/embassy/store/1.0.0"   // custodian -> node: shares to keep
+	GetID     ID = "/embassy/get/1.0.0"     // custodian or service -> node: latest shares
+	HandoffID ID = "/embassy/handoff/1.0.0" // custodian -> node, node -> node: parcels for absent nodes
+)
+
+// Limits bounds one protocol's messages in size and time.
+type Limits struct {
+	MaxRequest  int
+	MaxResponse int
+	Deadline    time.Duration // for the whole exchange
+}
+
+// LimitsFor returns the bounds that both sides enforce for id.
+func LimitsFor(id ID) Limits {
+	switch id {
+	case StoreID:
+		return Limits{MaxRequest: 16 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
+	case GetID:
+		return Limits{MaxRequest: 1 << 20, MaxResponse: 16 << 20, Deadline: 30 * time.Second}
+	case HandoffID:
+		return Limits{MaxRequest: 32 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
+	default:
+		return Limits{MaxRequest: 4 << 10, MaxResponse: 4 << 10, Deadline: 5 * time.Second}
+	}
+}
+
+// MaxItemsPerRequest bounds how many records one Store or Get may carry.
+const MaxItemsPerRequest = 4096

@@ -1,0 +1,124 @@
+package protocol
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/shares"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrInvalidShare is returned when a stored share fails verification. The
+// wrapped message says which check failed.
+var ErrInvalidShare = errors.New("invalid share")
+
+// Verifier checks stored shares against the custodian's key and the roster.
+// It caches verified batch seals, so a batch's signature is checked once.
+// It is safe for concurrent use.
+type Verifier struct {
+	custodian    ed25519.PublicKey
+	rosterDigest []byte
+	nodes        int
+	threshold    int
+
+	mu    sync.Mutex
+	seals map[string]bool
+}
+
+// NewVerifier returns a Verifier for one roster.
+func NewVerifier(custodian ed25519.PublicKey, rosterDigest []byte, nodes, threshold int) *Verifier {
+	return &Verifier{custodian: custodian, rosterDigest: bytes.Clone(rosterDigest),
+		nodes: nodes, threshold: threshold, seals: map[string]bool{}}
+}
+
+const maxCachedSeals = 4096
+
+// Check verifies that s is a share the custodian dealt to node index for a
+// record of registry (and pseudonym, if non-nil), and returns its manifest.
+func (v *Verifier) Check(s *pb.StoredShare, index int, registry string, pseudonym []byte) (*pb.RecordManifest, error) {
+	m := &pb.RecordManifest{}
+	if err := proto.Unmarshal(s.GetManifest(), m); err != nil {
+		return nil, fmt.Errorf("%w: manifest does not decode: %w", ErrInvalidShare, err)
+	}
+	if err := v.checkManifest(m, registry, pseudonym); err != nil {
+		return nil, err
+	}
+	if err := v.checkSeal(s); err != nil {
+		return nil, err
+	}
+	if m.Tombstone {
+		if len(s.Share) != 0 {
+			return nil, fmt.Errorf("%w: tombstone carries a share", ErrInvalidShare)
+		}
+		return m, nil
+	}
+	if index < 1 || index > len(m.ShareDigests) {
+		return nil, fmt.Errorf("%w: no digest for node index %d", ErrInvalidShare, index)
+	}
+	got := shares.ShareDigest(index, s.Share)
+	if !bytes.Equal(got[:], m.ShareDigests[index-1]) {
+		return nil, fmt.Errorf("%w: share does not match the custodian's digest for node %d", ErrInvalidShare, index)
+	}
+	return m, nil
+}
+
+func (v *Verifier) checkManifest(m *pb.RecordManifest, registry string, pseudonym []byte) error {
+	switch {
+	case m.Registry != registry:
+		return fmt.Errorf("%w: manifest is for registry %q, not %q", ErrInvalidShare, m.Registry, registry)
+	case len(m.Pseudonym) != PseudonymSize:
+		return fmt.Errorf("%w: pseudonym is %d bytes", ErrInvalidShare, len(m.Pseudonym))
+	case pseudonym != nil && !bytes.Equal(m.Pseudonym, pseudonym):
+		return fmt.Errorf("%w: manifest is for another record", ErrInvalidShare)
+	case !bytes.Equal(m.RosterDigest, v.rosterDigest):
+		return fmt.Errorf("%w: manifest is for another roster", ErrInvalidShare)
+	case int(m.Threshold) != v.threshold:
+		return fmt.Errorf("%w: threshold %d, roster says %d", ErrInvalidShare, m.Threshold, v.threshold)
+	case m.Version == 0:
+		return fmt.Errorf("%w: version 0", ErrInvalidShare)
+	case !m.Tombstone && (len(m.ShareDigests) != v.nodes || len(m.Commitment) != 32):
+		return fmt.Errorf("%w: %d share digests for %d nodes", ErrInvalidShare, len(m.ShareDigests), v.nodes)
+	}
+	return nil
+}
+
+func (v *Verifier) checkSeal(s *pb.StoredShare) error {
+	seal := s.GetSeal()
+	if seal == nil || len(seal.Root) != 32 || seal.Count == 0 || s.LeafIndex >= seal.Count {
+		return fmt.Errorf("%w: missing or malformed batch seal", ErrInvalidShare)
+	}
+	var root shares.Digest
+	copy(root[:], seal.Root)
+	proof := make([]shares.Digest, len(s.Proof))
+	for i, p := range s.Proof {
+		if len(p) != 32 {
+			return fmt.Errorf("%w: malformed Merkle proof", ErrInvalidShare)
+		}
+		copy(proof[i][:], p)
+	}
+	leaf := shares.LeafDigest(s.Manifest)
+	if !shares.VerifyMerkleProof(leaf, int(s.LeafIndex), int(seal.Count), proof, root) {
+		return fmt.Errorf("%w: manifest is not in the signed batch", ErrInvalidShare)
+	}
+	key := string(seal.Root) + string(seal.Signature)
+	v.mu.Lock()
+	ok := v.seals[key]
+	v.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if !shares.VerifyBatch(v.custodian, root, int(seal.Count), seal.Signature) {
+		return fmt.Errorf("%w: batch signature does not verify with the custodian's key", ErrInvalidShare)
+	}
+	v.mu.Lock()
+	if len(v.seals) >= maxCachedSeals {
+		clear(v.seals)
+	}
+	v.seals[key] = true
+	v.mu.Unlock()
+	return nil
+}
