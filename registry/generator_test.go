@@ -1,0 +1,167 @@
+package registry
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"testing"
+)
+
+var registries = []string{"population", "land", "business"}
+
+func TestGeneratedRowsValidate(t *testing.T) {
+	for _, name := range registries {
+		s := mustLookup(t, name)
+		for _, seed := range []uint64{0, 1, 7, 42, 1 << 40} {
+			t.Run(fmt.Sprintf("%s/%d", name, seed), func(t *testing.T) {
+				g, err := NewGenerator(name, seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys := make(map[string]bool)
+				for i := range 2000 {
+					r := g.Next()
+					if err := s.Validate(r.Values); err != nil {
+						t.Fatalf("row %d %q: %v", i, r.Values, err)
+					}
+					k := s.Key(r)
+					if keys[k] {
+						t.Fatalf("row %d: key %s repeated", i, k)
+					}
+					keys[k] = true
+				}
+			})
+		}
+	}
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	for _, name := range registries {
+		for _, f := range []Format{FormatCSV, FormatJSONL} {
+			gen := func(seed uint64) []byte {
+				var buf bytes.Buffer
+				if err := Generate(&buf, f, name, 500, seed); err != nil {
+					t.Fatal(err)
+				}
+				return buf.Bytes()
+			}
+			a, b, c := gen(7), gen(7), gen(8)
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s %s: same seed gave different output", name, f)
+			}
+			if bytes.Equal(a, c) {
+				t.Errorf("%s %s: different seeds gave the same output", name, f)
+			}
+		}
+	}
+}
+
+func TestGeneratePrefixStable(t *testing.T) {
+	// The i-th record does not depend on how many are asked for.
+	var short, long bytes.Buffer
+	if err := Generate(&short, FormatCSV, "population", 100, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := Generate(&long, FormatCSV, "population", 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(long.Bytes(), short.Bytes()) {
+		t.Fatal("100 rows are not a prefix of 300 rows")
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	if err := Generate(io.Discard, FormatCSV, "vehicles", 1, 1); !errors.Is(err, ErrUnknownRegistry) {
+		t.Errorf("unknown registry: %v", err)
+	}
+	if err := Generate(io.Discard, Format("xml"), "land", 1, 1); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("unknown format: %v", err)
+	}
+	if err := Generate(io.Discard, FormatCSV, "land", -1, 1); err == nil {
+		t.Error("negative rows accepted")
+	}
+	if err := Generate(io.Discard, FormatCSV, "business", 3_000_001, 1); !errors.Is(err, ErrTooManyRows) {
+		t.Errorf("too many rows: %v", err)
+	}
+}
+
+func TestPopulationCountyShares(t *testing.T) {
+	const rows = 20000
+	s := mustLookup(t, "population")
+	g, err := NewGenerator("population", 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := s.FieldIndex("county")
+	counts := make(map[string]int)
+	for range rows {
+		counts[g.Next().Values[ci]]++
+	}
+	total := 0.0
+	for _, c := range counties {
+		total += c.share
+	}
+	for _, c := range counties {
+		want := 100 * c.share / total
+		got := 100 * float64(counts[c.name]) / rows
+		if math.Abs(got-want) > 2 {
+			t.Errorf("%s: %.1f%%, want %.1f%% ± 2", c.name, got, want)
+		}
+	}
+}
+
+func TestPopulationShape(t *testing.T) {
+	const rows = 20000
+	s := mustLookup(t, "population")
+	g, err := NewGenerator("population", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var female, est, quoted, comma int
+	for range rows {
+		v := g.Next().Values
+		if v[s.FieldIndex("sex")] == "F" {
+			female++
+		}
+		if v[s.FieldIndex("citizenship")] == "EST" {
+			est++
+		}
+		addr := v[s.FieldIndex("address")]
+		if bytes.ContainsRune([]byte(addr), '"') {
+			quoted++
+		}
+		if bytes.ContainsRune([]byte(addr), ',') {
+			comma++
+		}
+		if bytes.ContainsAny([]byte(addr), "\r\n") {
+			t.Fatalf("address with a newline: %q", addr)
+		}
+	}
+	check := func(what string, got int, lo, hi float64) {
+		share := float64(got) / rows
+		if share < lo || share > hi {
+			t.Errorf("%s share %.3f, want %.3f-%.3f", what, share, lo, hi)
+		}
+	}
+	check("female", female, 0.47, 0.56)
+	check("EST citizenship", est, 0.80, 0.90)
+	check("quoted address", quoted, 0.0005, 0.01)
+	check("address with comma", comma, 0.5, 1)
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	for _, name := range registries {
+		b.Run(name, func(b *testing.B) {
+			const rows = 10000
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Generate(io.Discard, FormatCSV, name, rows, 7); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
