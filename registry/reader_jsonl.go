@@ -37,7 +37,10 @@ func (j *jsonlRowReader) next() (Row, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		values, err := j.parse(line)
+		values, ok := j.parseFast(line)
+		if !ok {
+			values, err = j.parse(line)
+		}
 		if err != nil {
 			return Row{Line: j.line, Err: fmt.Errorf("%w: %w", ErrInvalidRow, err)}, nil
 		}

@@ -407,3 +407,32 @@ func benchmarkRead(b *testing.B, f Format) {
 
 func BenchmarkReadCSV(b *testing.B)   { benchmarkRead(b, FormatCSV) }
 func BenchmarkReadJSONL(b *testing.B) { benchmarkRead(b, FormatJSONL) }
+
+// FuzzJSONLFastPath checks that the fast path, where it applies, gives
+// exactly what the general json.Decoder path gives.
+func FuzzJSONLFastPath(f *testing.F) {
+	s := mustLookup(f, "land")
+	var seed bytes.Buffer
+	if err := Generate(&seed, FormatJSONL, "land", 3, 1); err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range bytes.Split(seed.Bytes(), []byte("\n")) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"cadastral_code":"a","county":"b","municipality":"c","purpose":"d","area_m2":-0,"assessed_value_eur":"0","owner_code":"x"}`))
+	f.Add([]byte(` { "cadastral_code" : "\u00e4" } `))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		j := newJSONLRowReader(nil, s)
+		fast, ok := j.parseFast(line)
+		if !ok {
+			return
+		}
+		slow, err := j.parse(line)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, general path says %v", line, err)
+		}
+		if !slices.Equal(fast, slow) {
+			t.Fatalf("%q: fast %q, general %q", line, fast, slow)
+		}
+	})
+}

@@ -76,26 +76,28 @@ func (s Schema) DecodeRecord(b []byte) (Record, error) {
 	if b[0] != RecordVersion {
 		return Record{}, fmt.Errorf("%w: version %d, want %d", ErrMalformedRecord, b[0], RecordVersion)
 	}
-	rest := b[1:]
+	// One string holds all the bytes; the values are slices of it.
+	text := string(b[1:])
 	values := make([]string, len(s.Fields))
+	pos := 0
 	for i := range values {
-		v, n, err := decodeValue(rest)
+		v, n, err := decodeValue(text[pos:])
 		if err != nil {
 			return Record{}, fmt.Errorf("%w: value %d of %d: %w", ErrMalformedRecord, i+1, len(values), err)
 		}
 		values[i] = v
-		rest = rest[n:]
+		pos += n
 	}
-	if len(rest) != 0 {
-		return Record{}, fmt.Errorf("%w: %d trailing bytes", ErrMalformedRecord, len(rest))
+	if pos != len(text) {
+		return Record{}, fmt.Errorf("%w: %d trailing bytes", ErrMalformedRecord, len(text)-pos)
 	}
 	return Record{Values: values}, nil
 }
 
 // decodeValue reads one length-prefixed value and returns it with the
 // number of bytes it took.
-func decodeValue(b []byte) (string, int, error) {
-	length, n := binary.Uvarint(b)
+func decodeValue(b string) (string, int, error) {
+	length, n := uvarint(b)
 	switch {
 	case n == 0:
 		return "", 0, errTruncated
@@ -105,5 +107,27 @@ func decodeValue(b []byte) (string, int, error) {
 		return "", 0, errTruncated
 	}
 	end := n + int(length)
-	return string(b[n:end]), end, nil
+	return b[n:end], end, nil
+}
+
+// uvarint is binary.Uvarint for a string: n == 0 means too short, n < 0
+// an overflow of 64 bits.
+func uvarint(b string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(b); i++ {
+		if i == binary.MaxVarintLen64 {
+			return 0, -(i + 1)
+		}
+		c := b[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -(i + 1)
+			}
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
 }

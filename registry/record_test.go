@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -230,4 +231,51 @@ func BenchmarkRecordJSON(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := []string{"", "plain", "\"\\/\b\f\n\r\t\x00\x1f\x7f", "õäöü \u2028\u2029 🙂", "bad \xff\xfe utf8 \xe2\x82", "<&>"}
+	for range 2000 {
+		cases = append(cases, randomValue(rng)+string([]byte{byte(rng.IntN(256))}))
+	}
+	for _, s := range cases {
+		checkJSONString(t, s)
+	}
+}
+
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	ours := appendJSONString(nil, s)
+	theirs, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b string
+	if err := json.Unmarshal(ours, &a); err != nil {
+		t.Fatalf("%q gave invalid JSON %s: %v", s, ours, err)
+	}
+	if err := json.Unmarshal(theirs, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatalf("%q: ours decodes to %q, encoding/json's to %q", s, a, b)
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("õ\"\\\n\xff\u2028")
+	f.Fuzz(checkJSONString)
+}
+
+func FuzzUvarint(f *testing.F) {
+	f.Add([]byte{0x80, 0x01})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x1, n1 := uvarint(string(b))
+		x2, n2 := binary.Uvarint(b)
+		if x1 != x2 || n1 != n2 {
+			t.Fatalf("% x: uvarint = %d,%d; binary.Uvarint = %d,%d", b, x1, n1, x2, n2)
+		}
+	})
 }

@@ -1,8 +1,8 @@
 package registry
 
 import (
-	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // RecordJSON renders r as one JSON object whose keys are the field names in
@@ -38,29 +38,53 @@ func (s Schema) AppendRecordJSON(b []byte, r Record) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendJSONString appends s as a JSON string the way encoding/json writes
-// it (invalid UTF-8 becomes U+FFFD).
+// appendJSONString appends s as a JSON string: quote, backslash and
+// control characters escaped, U+2028 and U+2029 escaped for JavaScript,
+// invalid UTF-8 replaced by U+FFFD (as encoding/json does), everything else
+// as it is.
 func appendJSONString(b []byte, s string) []byte {
-	if plainJSON(s) {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	enc, err := json.Marshal(s)
-	if err != nil { // cannot happen for a string
-		panic(err)
-	}
-	return append(b, enc...)
-}
-
-// plainJSON reports whether s needs no escaping at all: printable ASCII
-// other than the characters encoding/json escapes.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
 		c := s[i]
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
 		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
-	return true
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
