@@ -22,6 +22,9 @@ var (
 	// ErrUnknownFormat is returned for a file format (or file extension)
 	// that is neither CSV nor JSON Lines.
 	ErrUnknownFormat = errors.New("unknown format")
+	// ErrTooManyRows is returned by Generate when more rows are asked for
+	// than the registry's key space allows (see Generator.MaxRows).
+	ErrTooManyRows = errors.New("too many rows for unique keys")
 )
 
 var (

@@ -5,8 +5,8 @@ import (
 	"strconv"
 )
 
-// Cadastral codes are unit:block:parcel. Each municipality owns ten units
-// (its index-based prefix followed by 0-9); within a municipality a
+// Cadastral codes are unit:block:parcel. Each municipality owns ten
+// five-digit units; within a municipality a
 // counter is mapped by a fixed permutation onto (unit digit, block 1-999,
 // parcel 1-9999), so codes never repeat.
 const (
@@ -87,7 +87,8 @@ func (l *landMaker) cadastralCode(c, m int) string {
 	n := l.parcels[key]
 	l.parcels[key] = n + 1
 	v := int((int64(n)*cadastralStep + int64(key)*7919) % cadastralSpace)
-	unit := (10+c*16+m)*10 + v/(999*9999) // 100..2499 -> five digits with the unit digit
+	// (c*16+m)*10 + unit digit is below 2400, so unit stays five digits.
+	unit := 10000 + ((c*16+m)*10+v/(999*9999))*37
 	v %= 999 * 9999
 	b := appendPadded(l.buf[:0], unit, 5)
 	b = append(b, ':')

@@ -65,8 +65,9 @@ var streets = []string{
 var streetKinds = []string{"tn", "tn", "tn", "tn", "mnt", "pst", "põik"}
 
 var villages = []string{
-	"Kõrve", "Tammiku", "Metsküla", "Kurna", "Uuesalu", "Järveküla", "Vaida", "Männiku", "Tõrvandi",
-	"Ülenurme", "Pärnjõe", "Mõisaküla", "Kärla", "Sõmera", "Nõmmküla", "Kõrveküla", "Lähte", "Äksi",
+	"Kõrve küla", "Tammiku küla", "Metsküla", "Kurna küla", "Uuesalu küla", "Järveküla", "Vaida alevik",
+	"Männiku küla", "Tõrvandi alevik", "Ülenurme alevik", "Pärnjõe küla", "Mõisaküla", "Kärla alevik",
+	"Sõmera küla", "Nõmmküla", "Lähte alevik", "Äksi alevik", "Võsu alevik",
 }
 
 var farms = []string{"Mäe", "Vahe", "Jõe", "Tamme", "Kuuse", "Põllu", "Ülejõe", "Metsa", "Rätsepa", "Sepa", "Kõrtsi"}

@@ -192,6 +192,5 @@ func appendRuralPlace(b []byte, rng *rand.Rand) []byte {
 		b = appendStreet(b, rng)
 		b = append(b, ", "...)
 	}
-	b = append(b, oneOf(rng, villages)...)
-	return append(b, " küla"...)
+	return append(b, oneOf(rng, villages)...)
 }

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -49,10 +48,6 @@ func streamOf(registry string) uint64 {
 	h.Write([]byte(registry))
 	return h.Sum64()
 }
-
-// ErrTooManyRows is returned by Generate when more rows are asked for than
-// the registry's key space allows (see MaxRows).
-var ErrTooManyRows = errors.New("too many rows for unique keys")
 
 // MaxRows is how many records the generator can make before its unique
 // keys run out.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -165,3 +166,80 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+func TestGeneratedKeysUniqueAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 300,000 rows")
+	}
+	for _, name := range registries {
+		s := mustLookup(t, name)
+		g, err := NewGenerator(name, 99)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := make(map[string]struct{}, 100000)
+		for i := range 100000 {
+			k := s.Key(g.Next())
+			if _, dup := keys[k]; dup {
+				t.Fatalf("%s row %d: key %s repeated", name, i, k)
+			}
+			keys[k] = struct{}{}
+		}
+	}
+}
+
+func TestRegistryCodeSpaceIsPermuted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks a million codes")
+	}
+	b := newBusinessMaker()
+	seen := make([]bool, registryCodeSpace)
+	for range registryCodeSpace {
+		code := b.registryCode('9')
+		body, _ := digits(code[1:7])
+		if seen[body] {
+			t.Fatalf("code %s repeated", code)
+		}
+		seen[body] = true
+	}
+}
+
+func TestBusinessPastCompanyCodes(t *testing.T) {
+	b := newBusinessMaker()
+	b.used['1'] = registryCodeSpace // pretend every company code is taken
+	g := &Generator{rng: newTestRand(), maker: b, maxRows: maxBusinessRows}
+	s := mustLookup(t, "business")
+	for range 200 {
+		r := g.Next()
+		if err := s.Validate(r.Values); err != nil {
+			t.Fatal(err)
+		}
+		if c := s.Key(r)[0]; c == '1' {
+			t.Fatalf("company code %s after the space ran out", s.Key(r))
+		}
+	}
+}
+
+func TestNextPanicsPastMaxRows(t *testing.T) {
+	g, err := NewGenerator("land", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.maxRows = 2
+	g.Next()
+	g.Next()
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic past MaxRows")
+		}
+	}()
+	g.Next()
+}
+
+func TestNewGeneratorUnknown(t *testing.T) {
+	if _, err := NewGenerator("vehicles", 1); !errors.Is(err, ErrUnknownRegistry) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 1)) }
