@@ -34,7 +34,7 @@ func (p *populationMaker) next(rng *rand.Rand) []string {
 	if chance(rng, femaleShare(age)) {
 		sex = 'F'
 	}
-	code := p.personalCode(rng, sex, birth)
+	code, birth := p.personalCode(sex, birth)
 	c, m := p.places.pick(rng)
 	russian := chance(rng, russianShare(counties[c].name))
 	given, family := names(rng, sex, russian)
@@ -88,8 +88,8 @@ func russianShare(county string) float64 {
 
 // personalCode gives each (birth date, sex) consecutive serials, spread
 // over 000-999 by a fixed permutation so that codes never repeat. A full
-// date falls back to the next day.
-func (p *populationMaker) personalCode(rng *rand.Rand, sex byte, birth civilDate) string {
+// date falls back to the next day, which it returns as the birth date.
+func (p *populationMaker) personalCode(sex byte, birth civilDate) (string, civilDate) {
 	for {
 		k := int32(daysSince1800(birth)) * 2
 		if sex == 'F' {
@@ -100,7 +100,7 @@ func (p *populationMaker) personalCode(rng *rand.Rand, sex byte, birth civilDate
 			p.serials[k] = n + 1
 			serial := (int(n)*337 + int(k)*7919) % 1000
 			p.buf = appendPersonalCode(p.buf[:0], sex, birth, serial)
-			return string(p.buf)
+			return string(p.buf), birth
 		}
 		birth = nextDay(birth)
 	}

@@ -243,3 +243,23 @@ func TestNewGeneratorUnknown(t *testing.T) {
 }
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 1)) }
+
+func TestPersonalCodeFullDateMovesBirth(t *testing.T) {
+	p := newPopulationMaker()
+	day := civilDate{1980, 12, 31}
+	seen := make(map[string]bool)
+	for i := range 1005 {
+		code, birth := p.personalCode('F', day)
+		pc, err := parsePersonalCode(code)
+		if err != nil || seen[code] {
+			t.Fatalf("row %d: code %s repeated or invalid: %v", i, code, err)
+		}
+		seen[code] = true
+		if pc.birth != birth || pc.sex != 'F' {
+			t.Fatalf("code %s says %s, returned birth %s", code, pc.birth, birth)
+		}
+		if want := (civilDate{1981, 1, 1}); i >= 1000 && birth != want {
+			t.Fatalf("row %d: birth %s, want %s once the day is full", i, birth, want)
+		}
+	}
+}
