@@ -39,16 +39,23 @@ func parseEmbedded(path string) (Schema, error) {
 	return ParseSchema(data)
 }
 
-// Lookup returns the built-in schema with the given name. An unknown name
-// gives an error wrapping ErrUnknownRegistry that lists the known names.
-func Lookup(name string) (Schema, error) {
+// BuiltinNames returns the names of the built-in registries, sorted.
+func BuiltinNames() []string {
 	schemas := Builtin()
 	names := make([]string, len(schemas))
 	for i, s := range schemas {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Lookup returns the built-in schema with the given name. An unknown name
+// gives an error wrapping ErrUnknownRegistry that lists the known names.
+func Lookup(name string) (Schema, error) {
+	for _, s := range Builtin() {
 		if s.Name == name {
 			return s, nil
 		}
-		names[i] = s.Name
 	}
-	return Schema{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownRegistry, name, strings.Join(names, ", "))
+	return Schema{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownRegistry, name, strings.Join(BuiltinNames(), ", "))
 }

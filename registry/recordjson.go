@@ -9,7 +9,14 @@ import (
 // schema order. Int fields become JSON numbers; every other value is a JSON
 // string exactly as ingested. There is no trailing newline.
 func (s Schema) RecordJSON(r Record) ([]byte, error) {
-	return s.AppendRecordJSON(nil, r)
+	size := 2
+	for i, f := range s.Fields {
+		size += len(f.Name) + 4
+		if i < len(r.Values) {
+			size += len(r.Values[i]) + 2
+		}
+	}
+	return s.AppendRecordJSON(make([]byte, 0, size), r)
 }
 
 // AppendRecordJSON appends the RecordJSON rendering of r to b.

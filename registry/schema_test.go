@@ -16,8 +16,8 @@ func TestBuiltin(t *testing.T) {
 			t.Errorf("%s: no key field", s.Name)
 		}
 	}
-	if want := []string{"business", "land", "population"}; !slices.Equal(names, want) {
-		t.Fatalf("Builtin names = %v, want %v", names, want)
+	if want := []string{"business", "land", "population"}; !slices.Equal(names, want) || !slices.Equal(BuiltinNames(), want) {
+		t.Fatalf("Builtin names = %v, BuiltinNames = %v, want %v", names, BuiltinNames(), want)
 	}
 	pop, err := Lookup("population")
 	if err != nil {
