@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -261,5 +262,59 @@ func TestPersonalCodeFullDateMovesBirth(t *testing.T) {
 		if want := (civilDate{1981, 1, 1}); i >= 1000 && birth != want {
 			t.Fatalf("row %d: birth %s, want %s once the day is full", i, birth, want)
 		}
+	}
+}
+
+func TestBusinessAndLandShape(t *testing.T) {
+	const rows = 20000
+	biz := mustLookup(t, "business")
+	g, err := NewGenerator("business", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ou, active, small, withStaff int
+	var revenueWithStaff, revenueWithout float64
+	for range rows {
+		v := g.Next().Values
+		if v[biz.FieldIndex("legal_form")] == "OÜ" {
+			ou++
+		}
+		if v[biz.FieldIndex("status")] == "active" {
+			active++
+		}
+		emp, _ := parseCanonicalInt(v[biz.FieldIndex("employees")])
+		rev, _ := parseCanonicalInt(v[biz.FieldIndex("revenue_eur")])
+		if emp <= 10 {
+			small++
+		}
+		if emp > 0 {
+			withStaff++
+			revenueWithStaff += float64(rev)
+		} else {
+			revenueWithout += float64(rev)
+		}
+	}
+	if ou < rows*7/10 || active < rows*3/4 || small < rows*8/10 {
+		t.Errorf("business: OÜ %d, active %d, ≤10 employees %d of %d", ou, active, small, rows)
+	}
+	if revenueWithStaff/float64(withStaff) < 5*revenueWithout/float64(rows-withStaff) {
+		t.Error("revenue does not grow with staff")
+	}
+
+	land := mustLookup(t, "land")
+	g, err = NewGenerator("land", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	areas := make(map[string][]int64)
+	for range rows {
+		v := g.Next().Values
+		a, _ := parseCanonicalInt(v[land.FieldIndex("area_m2")])
+		p := v[land.FieldIndex("purpose")]
+		areas[p] = append(areas[p], a)
+	}
+	median := func(xs []int64) int64 { slices.Sort(xs); return xs[len(xs)/2] }
+	if r, f := median(areas["residential"]), median(areas["forest"]); r*10 > f {
+		t.Errorf("median residential parcel %d m², forest %d m²", r, f)
 	}
 }

@@ -34,7 +34,7 @@ func (j *jsonlRowReader) next() (Row, error) {
 		if tooLong {
 			return Row{Line: j.line, Err: fmt.Errorf("%w: line longer than %d bytes", ErrInvalidRow, MaxLineBytes)}, nil
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
+		if blank(line) {
 			continue
 		}
 		values, ok := j.parseFast(line)
@@ -69,6 +69,16 @@ func (j *jsonlRowReader) readLine() (line []byte, tooLong bool, err error) {
 		j.line++
 		return bytes.TrimSuffix(j.buf, []byte{'\n'}), tooLong, nil
 	}
+}
+
+// blank reports whether line holds only JSON whitespace.
+func blank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 var errNotObject = errors.New("line is not a JSON object")
