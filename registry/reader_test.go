@@ -487,3 +487,28 @@ func TestRoundTripRandomValues(t *testing.T) {
 		}
 	}
 }
+
+func TestCRLFInput(t *testing.T) {
+	s := mustLookup(t, "land")
+	row := "00001:001:0001,Tartu maakond,Tartu linn,forest,10,0,10060701"
+	csvIn := "cadastral_code,county,municipality,purpose,area_m2,assessed_value_eur,owner_code\r\n" + row + "\r\n\r\n" + row + "\r\n"
+	jsonIn := `{"cadastral_code":"00001:001:0001","county":"Tartu maakond","municipality":"Tartu linn","purpose":"forest","area_m2":10,"assessed_value_eur":0,"owner_code":"10060701"}` + "\r\n"
+	for _, tt := range []struct {
+		f     Format
+		in    string
+		lines []int
+	}{
+		{FormatCSV, csvIn, []int{2, 4}},
+		{FormatJSONL, jsonIn + "\r\n" + jsonIn, []int{1, 3}},
+	} {
+		rows := readAll(t, strings.NewReader(tt.in), tt.f, s)
+		if len(rows) != len(tt.lines) {
+			t.Fatalf("%s: %d rows", tt.f, len(rows))
+		}
+		for i, r := range rows {
+			if r.Err != nil || r.Line != tt.lines[i] || r.Record.Values[6] != "10060701" {
+				t.Errorf("%s row %d: %+v", tt.f, i, r)
+			}
+		}
+	}
+}
