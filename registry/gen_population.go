@@ -149,8 +149,8 @@ func names(rng *rand.Rand, sex byte, russian bool) (given, family string) {
 }
 
 // address makes "Pärna tn 12-4, Tallinn" in towns and a street, farm or
-// village address in rural municipalities; about 0.5% of farm names are
-// written in double quotes, as older records do.
+// village address in rural municipalities. Some farm names are written in
+// double quotes, as older records do: about 0.5% of all addresses.
 func (p *populationMaker) address(rng *rand.Rand, m municipality) string {
 	b := p.buf[:0]
 	if m.town != "" {
@@ -181,7 +181,7 @@ func appendStreet(b []byte, rng *rand.Rand) []byte {
 
 func appendRuralPlace(b []byte, rng *rand.Rand) []byte {
 	switch {
-	case chance(rng, 0.005):
+	case chance(rng, 0.015):
 		b = append(b, '"')
 		b = append(b, oneOf(rng, farms)...)
 		b = append(b, `" talu, `...)

@@ -149,7 +149,7 @@ func TestPopulationShape(t *testing.T) {
 	}
 	check("female", female, 0.47, 0.56)
 	check("EST citizenship", est, 0.80, 0.90)
-	check("quoted address", quoted, 0.0005, 0.01)
+	check("quoted address", quoted, 0.003, 0.008)
 	check("address with comma", comma, 0.5, 1)
 }
 
