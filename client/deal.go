@@ -1,0 +1,210 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/dataembassy/embassy/identity"
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/roster"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrNotCustodian is returned when a service tries to write.
+var ErrNotCustodian = errors.New("not the custodian")
+
+var errNodeDown = errors.New("node marked down after a recent failure")
+
+// outcome counts what happened to one batch.
+type outcome struct {
+	stored, unchanged, pending, failed int
+	err                                error
+}
+
+// dealer sends batches of record versions to the nodes. One per goroutine.
+type dealer struct {
+	c       *Client
+	builder *protocol.BatchBuilder
+}
+
+func (c *Client) newDealer() (*dealer, error) {
+	if c.roster.RoleOf(c.id.PublicKey()) != roster.RoleCustodian {
+		return nil, fmt.Errorf("%w: only the custodian may write records", ErrNotCustodian)
+	}
+	b, err := protocol.NewBatchBuilder(c.id.SigningKey(), c.digest[:], c.roster.N(), c.roster.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	return &dealer{c: c, builder: b}, nil
+}
+
+// exchange talks to node i unless it is marked down.
+func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp proto.Message) error {
+	if !d.c.health.up(i) {
+		return errNodeDown
+	}
+	err := d.c.net.Exchange(ctx, i, id, req, resp)
+	if err != nil {
+		d.c.health.markDown(i)
+	}
+	return err
+}
+
+// changed keeps the inputs whose newest version on the nodes differs: a
+// row is unchanged when every node that answered (at least t) holds it as
+// its newest version; a tombstone is moot when no node that answered holds
+// a live version.
+func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, unchanged int, err error) {
+	ps := make([][]byte, len(in))
+	for i, r := range in {
+		ps[i] = r.Pseudonym
+	}
+	n := d.c.roster.N()
+	resps := make([]*pb.GetResponse, n)
+	d.c.fanOut(func(i int) {
+		resp := &pb.GetResponse{}
+		err := d.exchange(ctx, i, protocol.GetID, &pb.GetRequest{Registry: registry, Pseudonyms: ps, MetaOnly: true}, resp)
+		if err == nil && resp.Error == "" && len(resp.Items) == len(ps) {
+			resps[i-1] = resp
+		}
+	})
+	answered := 0
+	for _, r := range resps {
+		if r != nil {
+			answered++
+		}
+	}
+	if answered < d.c.roster.Threshold {
+		return nil, 0, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
+	}
+	for k, r := range in {
+		if sameEverywhere(resps, k, r) {
+			unchanged++
+			continue
+		}
+		keep = append(keep, r)
+	}
+	return keep, unchanged, nil
+}
+
+func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool {
+	for _, resp := range resps {
+		if resp == nil {
+			continue
+		}
+		it := resp.Items[k]
+		m := &pb.RecordManifest{}
+		if it.Found {
+			if err := proto.Unmarshal(it.Latest.GetManifest(), m); err != nil {
+				return false
+			}
+		}
+		if r.Tombstone {
+			if it.Found && !m.Tombstone {
+				return false
+			}
+			continue
+		}
+		if !it.Found || m.Tombstone || !bytes.Equal(m.ContentTag, r.ContentTag) {
+			return false
+		}
+	}
+	return true
+}
+
+// send deals in and delivers it; see the package doc for what counts as stored.
+func (d *dealer) send(ctx context.Context, registry string, in []protocol.RecordInput) outcome {
+	keep, unchanged, err := d.changed(ctx, registry, in)
+	if err != nil {
+		return outcome{failed: len(in), err: err}
+	}
+	out := outcome{unchanged: unchanged}
+	if len(keep) == 0 {
+		return out
+	}
+	dealt, err := d.builder.Build(registry, keep)
+	if err != nil {
+		return outcome{failed: len(in), err: err}
+	}
+	n, t := d.c.roster.N(), d.c.roster.Threshold
+	ok := make([]bool, n)
+	d.c.fanOut(func(i int) {
+		resp := &pb.StoreResponse{}
+		err := d.exchange(ctx, i, protocol.StoreID, &pb.StoreRequest{Registry: registry, Items: dealt.PerNode[i-1]}, resp)
+		ok[i-1] = err == nil && resp.Error == ""
+		if err == nil && resp.Error != "" {
+			d.c.health.markDown(i)
+		}
+	})
+	acked := count(ok)
+	switch {
+	case acked < t:
+		out.failed += len(keep)
+		out.err = fmt.Errorf("%w: %d of %d nodes stored the batch, %d needed", protocol.ErrThresholdNotMet, acked, n, t)
+		return out
+	case acked == n:
+		out.stored += len(keep)
+		return out
+	}
+	holders := d.handOff(ctx, registry, dealt, ok)
+	if acked >= t+1 && holders > 0 {
+		out.stored += len(keep)
+	} else {
+		out.pending += len(keep)
+	}
+	return out
+}
+
+// handOff seals the absent nodes' shares to their keys and asks the nodes
+// that stored the batch to hold them. It returns how many nodes hold them.
+func (d *dealer) handOff(ctx context.Context, registry string, dealt *protocol.Dealt, ok []bool) int {
+	var parcels []*pb.Parcel
+	for j, stored := range ok {
+		if stored {
+			continue
+		}
+		p, err := d.parcel(registry, uint32(j+1), dealt.PerNode[j])
+		if err != nil {
+			return 0
+		}
+		parcels = append(parcels, p)
+	}
+	held := make([]bool, len(ok))
+	d.c.fanOut(func(i int) {
+		if !ok[i-1] {
+			return
+		}
+		resp := &pb.HandoffResponse{}
+		err := d.exchange(ctx, i, protocol.HandoffID, &pb.HandoffRequest{Parcels: parcels}, resp)
+		held[i-1] = err == nil && resp.Error == "" && int(resp.Accepted) == len(parcels)
+	})
+	return count(held)
+}
+
+func (d *dealer) parcel(registry string, target uint32, items []*pb.StoredShare) (*pb.Parcel, error) {
+	plain, err := proto.Marshal(&pb.StoreRequest{Registry: registry, Items: items})
+	if err != nil {
+		return nil, err
+	}
+	node := d.c.roster.Nodes[target-1]
+	sealed, err := identity.Seal(node.SealKey, protocol.ParcelInfo(d.c.digest[:], target), plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal parcel for %s: %w", node.Name, err)
+	}
+	id := sha256.Sum256(sealed)
+	return &pb.Parcel{Target: target, Id: id[:], Sealed: sealed}, nil
+}
+
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,182 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/registry"
+)
+
+// IngestOptions tunes an ingest.
+type IngestOptions struct {
+	BatchSize int                  // records per signed batch (default 1000)
+	Workers   int                  // batches in flight (default 2)
+	OnBadRow  func(registry.Row)   // called for each row that fails validation
+	Progress  func(IngestProgress) // called after each batch, from one goroutine
+}
+
+// IngestProgress counts rows so far.
+type IngestProgress struct {
+	Read      int // rows read, good or bad
+	Stored    int // on every node, or on t+1 with parcels held for the rest
+	Unchanged int // already stored with the same content
+	Pending   int // on exactly t nodes (readable), parcels held for the rest
+	Failed    int // not stored: fewer than t nodes took them
+	Rejected  int // failed validation
+	Elapsed   time.Duration
+}
+
+// Ingest stores the rows of rd in registry schema s. Bad rows are reported
+// through opts.OnBadRow and skipped. It returns an error (with the counts
+// so far) if any batch could not be stored on at least t nodes.
+func (c *Client) Ingest(ctx context.Context, s registry.Schema, rd *registry.Reader, opts IngestOptions) (IngestProgress, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	opts.BatchSize = min(opts.BatchSize, protocol.MaxItemsPerRequest)
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := c.now()
+	batches := make(chan []protocol.RecordInput, opts.Workers)
+	var prog IngestProgress
+	var mu sync.Mutex
+	report := func(update func(*IngestProgress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&prog)
+		prog.Elapsed = c.now().Sub(start)
+		if opts.Progress != nil {
+			opts.Progress(prog)
+		}
+	}
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = c.readBatches(ctx, s, rd, opts, batches, report)
+	}()
+	var firstErr error
+	var wg sync.WaitGroup
+	for range opts.Workers {
+		d, err := c.newDealer()
+		if err != nil {
+			cancel()
+			for range batches {
+			}
+			return prog, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				o := d.send(ctx, s.Name, b)
+				report(func(p *IngestProgress) {
+					p.Stored += o.stored
+					p.Unchanged += o.unchanged
+					p.Pending += o.pending
+					p.Failed += o.failed
+					if o.err != nil && firstErr == nil {
+						firstErr = o.err
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	if readErr != nil {
+		return prog, readErr
+	}
+	if firstErr != nil {
+		return prog, fmt.Errorf("ingest: %d rows not stored: %w", prog.Failed, firstErr)
+	}
+	return prog, ctx.Err()
+}
+
+// readBatches validates rows and groups them into batches, assigning
+// versions in file order: a key that appears twice ends with its last row.
+func (c *Client) readBatches(ctx context.Context, s registry.Schema, rd *registry.Reader, opts IngestOptions,
+	out chan<- []protocol.RecordInput, report func(func(*IngestProgress))) error {
+	var last uint64
+	batch := make([]protocol.RecordInput, 0, opts.BatchSize)
+	read, rejected := 0, 0
+	flush := func() bool {
+		r, rj := read, rejected
+		read, rejected = 0, 0
+		report(func(p *IngestProgress) { p.Read += r; p.Rejected += rj })
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return false
+		}
+		batch = make([]protocol.RecordInput, 0, opts.BatchSize)
+		return true
+	}
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			flush()
+			return nil
+		}
+		if err != nil {
+			flush()
+			return fmt.Errorf("read input: %w", err)
+		}
+		read++
+		if row.Err != nil {
+			rejected++
+			if opts.OnBadRow != nil {
+				opts.OnBadRow(row)
+			}
+			continue
+		}
+		last = max(uint64(c.now().UnixNano()), last+1)
+		enc := s.EncodeRecord(row.Record)
+		batch = append(batch, protocol.RecordInput{
+			Pseudonym:  c.pseudo.Pseudonym(s.Name, s.Key(row.Record)),
+			ContentTag: c.pseudo.ContentTag(s.Name, enc),
+			Encoded:    enc,
+			Version:    last,
+		})
+		if len(batch) == opts.BatchSize && !flush() {
+			return ctx.Err()
+		}
+	}
+}
+
+// DeleteResult says what happened to one key.
+type DeleteResult struct {
+	Key     string
+	Deleted bool // a tombstone was stored
+	Pending bool // the tombstone is on t nodes only, parcels held for the rest
+}
+
+// Delete stores signed tombstones for keys. A key that no reachable node
+// holds (or that is deleted already) gives Deleted=false.
+func (c *Client) Delete(ctx context.Context, registry string, keys []string) ([]DeleteResult, error) {
+	d, err := c.newDealer()
+	if err != nil {
+		return nil, err
+	}
+	var last uint64
+	out := make([]DeleteResult, len(keys))
+	for i, k := range keys {
+		last = max(uint64(c.now().UnixNano()), last+1)
+		in := []protocol.RecordInput{{Pseudonym: c.pseudo.Pseudonym(registry, k), Tombstone: true, Version: last}}
+		o := d.send(ctx, registry, in)
+		if o.err != nil {
+			return out[:i], fmt.Errorf("delete %q: %w", k, o.err)
+		}
+		out[i] = DeleteResult{Key: k, Deleted: o.stored+o.pending > 0, Pending: o.pending > 0}
+	}
+	return out, nil
+}
