@@ -97,19 +97,13 @@ func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool
 			continue
 		}
 		it := resp.Items[k]
-		m := &pb.RecordManifest{}
-		if it.Found {
-			if err := proto.Unmarshal(it.Latest.GetManifest(), m); err != nil {
-				return false
-			}
-		}
 		if r.Tombstone {
-			if it.Found && !m.Tombstone {
+			if it.Found && !it.Tombstone {
 				return false
 			}
 			continue
 		}
-		if !it.Found || m.Tombstone || !bytes.Equal(m.ContentTag, r.ContentTag) {
+		if !it.Found || it.Tombstone || !bytes.Equal(it.ContentTag, r.ContentTag) {
 			return false
 		}
 	}

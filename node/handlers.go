@@ -35,19 +35,21 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 	if len(req.Items) > protocol.MaxItemsPerRequest {
 		return 0, 0, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)
 	}
-	vs := make([]store.Version, len(req.Items))
-	for i, it := range req.Items {
-		m, err := n.verifier.Check(it, n.self.Index, req.Registry, nil)
-		if err != nil {
-			return 0, 0, fmt.Errorf("item %d: %w", i, err)
-		}
-		vs[i] = store.Version{Pseudonym: m.Pseudonym, Number: m.Version, Share: it}
-	}
-	stored, err = n.store.PutVersions(req.Registry, vs)
+	manifests, err := n.verifier.CheckBatch(req.Items, n.self.Index, req.Registry)
 	if err != nil {
 		return 0, 0, err
 	}
-	return stored, len(vs) - stored, nil
+	vs := make([]store.Version, len(req.Items))
+	for i, it := range req.Items {
+		m := manifests[i]
+		vs[i] = store.Version{Pseudonym: m.Pseudonym, Number: m.Version, Tombstone: m.Tombstone,
+			ContentTag: m.ContentTag, Share: it}
+	}
+	newest, err := n.store.PutVersions(req.Registry, vs)
+	if err != nil {
+		return 0, 0, err
+	}
+	return newest, len(vs) - newest, nil
 }
 
 func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {
@@ -64,23 +66,19 @@ func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetReque
 			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}
 		}
 	}
-	latest, err := n.store.Latest(req.Registry, req.Pseudonyms)
+	latest, err := n.store.Latest(req.Registry, req.Pseudonyms, req.MetaOnly)
 	if err != nil {
 		n.log.Error("read shares", "registry", req.Registry, "err", err)
 		return &pb.GetResponse{Error: err.Error()}
 	}
 	resp := &pb.GetResponse{Items: make([]*pb.GetItem, len(latest))}
-	for i, s := range latest {
-		if s == nil {
+	for i, f := range latest {
+		if f == nil {
 			resp.Items[i] = &pb.GetItem{}
 			continue
 		}
-		if req.MetaOnly {
-			s.Share = nil
-			s.Proof = nil
-			s.Seal = nil
-		}
-		resp.Items[i] = &pb.GetItem{Found: true, Latest: s}
+		resp.Items[i] = &pb.GetItem{Found: true, Latest: f.Share, Version: f.Version,
+			Tombstone: f.Tombstone, ContentTag: f.ContentTag}
 	}
 	return resp
 }

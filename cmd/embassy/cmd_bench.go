@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -36,8 +37,20 @@ storage per node as a multiple of the CSV size.`)
 	threshold := fs.Int("threshold", 3, "threshold t")
 	gets := fs.Int("gets", 1000, "single-key look-ups to time")
 	workers := fs.Int("workers", 2, "ingest batches in flight")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the ingest to this file")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	tmp, err := os.MkdirTemp("", "embassy-bench-")
 	if err != nil {

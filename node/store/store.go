@@ -72,74 +72,126 @@ func versionKey(registry string, pseudonym []byte, version uint64) []byte {
 
 // Version is one record version to store.
 type Version struct {
-	Pseudonym []byte
-	Number    uint64
-	Share     *pb.StoredShare
+	Pseudonym  []byte
+	Number     uint64
+	Tombstone  bool
+	ContentTag []byte
+	Share      *pb.StoredShare
+}
+
+// Meta is what the index says of a record's newest version.
+type Meta struct {
+	Version    uint64
+	Tombstone  bool
+	ContentTag []byte
+}
+
+func latestKey(registry string, pseudonym []byte) []byte {
+	k := RecordPrefix(registry, pseudonym)
+	k[0] = 'l'
+	return k
+}
+
+func encodeMeta(v Version) []byte {
+	out := binary.BigEndian.AppendUint64(make([]byte, 0, 9+len(v.ContentTag)), v.Number)
+	flag := byte(0)
+	if v.Tombstone {
+		flag = 1
+	}
+	return append(append(out, flag), v.ContentTag...)
+}
+
+func decodeMeta(b []byte) (Meta, error) {
+	if len(b) < 9 {
+		return Meta{}, fmt.Errorf("index entry of %d bytes is corrupt", len(b))
+	}
+	return Meta{Version: binary.BigEndian.Uint64(b), Tombstone: b[8] == 1, ContentTag: bytes.Clone(b[9:])}, nil
 }
 
 // PutVersions stores versions of records of registry in one synchronous
-// transaction. Versions already present are left as they are. It returns
-// how many were new.
-func (s *Store) PutVersions(registry string, vs []Version) (stored int, err error) {
+// transaction, and moves each record's index to its newest version.
+// Storing a version again is harmless. It returns how many versions became
+// their record's newest.
+func (s *Store) PutVersions(registry string, vs []Version) (newest int, err error) {
 	if err := ValidRegistry(registry); err != nil {
 		return 0, err
 	}
 	err = s.db.Update(func(txn *badger.Txn) error {
-		stored = 0
+		newest = 0
 		for _, v := range vs {
-			key := versionKey(registry, v.Pseudonym, v.Number)
-			if _, err := txn.Get(key); err == nil {
-				continue
-			} else if !errors.Is(err, badger.ErrKeyNotFound) {
-				return err
-			}
 			val, err := proto.Marshal(v.Share)
 			if err != nil {
 				return err
 			}
-			if err := txn.Set(key, val); err != nil {
+			if err := txn.Set(versionKey(registry, v.Pseudonym, v.Number), val); err != nil {
 				return err
 			}
-			stored++
+			lk := latestKey(registry, v.Pseudonym)
+			cur, err := getMeta(txn, lk)
+			if err != nil {
+				return err
+			}
+			if cur != nil && cur.Version >= v.Number {
+				continue
+			}
+			if err := txn.Set(lk, encodeMeta(v)); err != nil {
+				return err
+			}
+			newest++
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store versions: %w", err)
 	}
-	return stored, nil
+	return newest, nil
+}
+
+func getMeta(txn *badger.Txn, key []byte) (*Meta, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Meta
+	err = item.Value(func(b []byte) error {
+		m, err = decodeMeta(b)
+		return err
+	})
+	return &m, err
+}
+
+// Found is a record's newest version as stored.
+type Found struct {
+	Meta
+	Share *pb.StoredShare // nil when only metadata was asked for
 }
 
 // Latest returns the newest stored version of each pseudonym (nil where
-// none is stored).
-func (s *Store) Latest(registry string, pseudonyms [][]byte) ([]*pb.StoredShare, error) {
+// none is stored). With metaOnly it reads only the index.
+func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*Found, error) {
 	if err := ValidRegistry(registry); err != nil {
 		return nil, err
 	}
-	out := make([]*pb.StoredShare, len(pseudonyms))
+	out := make([]*Found, len(pseudonyms))
 	err := s.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Reverse = true
-		opts.PrefetchValues = false
 		for i, p := range pseudonyms {
-			prefix := RecordPrefix(registry, p)
-			opts.Prefix = prefix
-			it := txn.NewIterator(opts)
-			it.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
-			if it.ValidForPrefix(prefix) {
-				val, err := it.Item().ValueCopy(nil)
+			m, err := getMeta(txn, latestKey(registry, p))
+			if err != nil || m == nil {
 				if err != nil {
-					it.Close()
 					return err
 				}
-				sh := &pb.StoredShare{}
-				if err := proto.Unmarshal(val, sh); err != nil {
-					it.Close()
-					return fmt.Errorf("stored share under %x is corrupt: %w", it.Item().Key(), err)
-				}
-				out[i] = sh
+				continue
 			}
-			it.Close()
+			f := &Found{Meta: *m}
+			if !metaOnly {
+				if f.Share, err = getShare(txn, versionKey(registry, p, m.Version)); err != nil {
+					return err
+				}
+			}
+			out[i] = f
 		}
 		return nil
 	})
@@ -147,6 +199,19 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte) ([]*pb.StoredShare,
 		return nil, fmt.Errorf("read latest: %w", err)
 	}
 	return out, nil
+}
+
+func getShare(txn *badger.Txn, key []byte) (*pb.StoredShare, error) {
+	item, err := txn.Get(key)
+	if err != nil {
+		return nil, fmt.Errorf("indexed version %x: %w", key, err)
+	}
+	sh := &pb.StoredShare{}
+	err = item.Value(func(b []byte) error { return proto.Unmarshal(b, sh) })
+	if err != nil {
+		return nil, fmt.Errorf("stored share under %x is corrupt: %w", key, err)
+	}
+	return sh, nil
 }
 
 func parcelKey(target uint32, id []byte) []byte {

@@ -613,9 +613,14 @@ func (x *GetRequest) GetMetaOnly() bool {
 }
 
 type GetItem struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Found         bool                   `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
-	Latest        *StoredShare           `protobuf:"bytes,2,opt,name=latest,proto3" json:"latest,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Found  bool                   `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	Latest *StoredShare           `protobuf:"bytes,2,opt,name=latest,proto3" json:"latest,omitempty"` // absent when meta_only
+	// The newest version's metadata, as the node indexed it (unverified;
+	// used for change detection only).
+	Version       uint64 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Tombstone     bool   `protobuf:"varint,4,opt,name=tombstone,proto3" json:"tombstone,omitempty"`
+	ContentTag    []byte `protobuf:"bytes,5,opt,name=content_tag,json=contentTag,proto3" json:"content_tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -660,6 +665,27 @@ func (x *GetItem) GetFound() bool {
 func (x *GetItem) GetLatest() *StoredShare {
 	if x != nil {
 		return x.Latest
+	}
+	return nil
+}
+
+func (x *GetItem) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *GetItem) GetTombstone() bool {
+	if x != nil {
+		return x.Tombstone
+	}
+	return false
+}
+
+func (x *GetItem) GetContentTag() []byte {
+	if x != nil {
+		return x.ContentTag
 	}
 	return nil
 }
@@ -768,10 +794,14 @@ const file_embassy_proto_rawDesc = "" +
 	"\n" +
 	"pseudonyms\x18\x02 \x03(\fR\n" +
 	"pseudonyms\x12\x1b\n" +
-	"\tmeta_only\x18\x03 \x01(\bR\bmetaOnly\"P\n" +
+	"\tmeta_only\x18\x03 \x01(\bR\bmetaOnly\"\xa9\x01\n" +
 	"\aGetItem\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12/\n" +
-	"\x06latest\x18\x02 \x01(\v2\x17.embassy.v1.StoredShareR\x06latest\"N\n" +
+	"\x06latest\x18\x02 \x01(\v2\x17.embassy.v1.StoredShareR\x06latest\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x04R\aversion\x12\x1c\n" +
+	"\ttombstone\x18\x04 \x01(\bR\ttombstone\x12\x1f\n" +
+	"\vcontent_tag\x18\x05 \x01(\fR\n" +
+	"contentTag\"N\n" +
 	"\vGetResponse\x12)\n" +
 	"\x05items\x18\x01 \x03(\v2\x13.embassy.v1.GetItemR\x05items\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05errorB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
