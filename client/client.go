@@ -12,6 +12,7 @@ import (
 	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/transport"
+	"google.golang.org/protobuf/proto"
 )
 
 // Client is a connection to an embassy network.
@@ -103,6 +104,9 @@ func (c *Client) getAll(ctx context.Context, registry string, pseudonyms [][]byt
 	c.fanOut(func(i int) {
 		resp := &pb.GetResponse{}
 		err := c.net.Exchange(ctx, i, protocol.GetID, &pb.GetRequest{Registry: registry, Pseudonyms: pseudonyms, MetaOnly: metaOnly}, resp)
+		if err == nil && resp.Error == "" && !metaOnly {
+			err = c.openReply(i, registry, pseudonyms, resp)
+		}
 		switch {
 		case err != nil:
 			errs[i-1] = err
@@ -115,6 +119,20 @@ func (c *Client) getAll(ctx context.Context, registry string, pseudonyms [][]byt
 		}
 	})
 	return resps, errs
+}
+
+// openReply opens the items that node i sealed to this client's key.
+func (c *Client) openReply(i int, registry string, pseudonyms [][]byte, resp *pb.GetResponse) error {
+	plain, err := c.id.Open(protocol.ReplyInfo(c.digest[:], uint32(i), registry, pseudonyms), resp.SealedItems)
+	if err != nil {
+		return fmt.Errorf("reply not sealed to this client for this request: %w", err)
+	}
+	reply := &pb.GetReply{}
+	if err := proto.Unmarshal(plain, reply); err != nil {
+		return fmt.Errorf("%w: sealed reply: %w", protocol.ErrMalformed, err)
+	}
+	resp.Items = reply.Items
+	return nil
 }
 
 // health remembers nodes that failed recently, so a batch does not wait on

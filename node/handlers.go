@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/dataembassy/embassy/identity"
 	"github.com/dataembassy/embassy/node/store"
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
@@ -71,16 +72,39 @@ func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetReque
 		n.log.Error("read shares", "registry", req.Registry, "err", err)
 		return &pb.GetResponse{Error: err.Error()}
 	}
-	resp := &pb.GetResponse{Items: make([]*pb.GetItem, len(latest))}
+	items := make([]*pb.GetItem, len(latest))
 	for i, f := range latest {
 		if f == nil {
-			resp.Items[i] = &pb.GetItem{}
+			items[i] = &pb.GetItem{}
 			continue
 		}
-		resp.Items[i] = &pb.GetItem{Found: true, Latest: f.Share, Version: f.Version,
+		items[i] = &pb.GetItem{Found: true, Latest: f.Share, Version: f.Version,
 			Tombstone: f.Tombstone, ContentTag: f.ContentTag}
 	}
-	return resp
+	if req.MetaOnly {
+		return &pb.GetResponse{Items: items}
+	}
+	sealed, err := n.sealReply(c, req, items)
+	if err != nil {
+		n.log.Error("seal reply", "err", err)
+		return &pb.GetResponse{Error: "internal error sealing the reply"}
+	}
+	return &pb.GetResponse{SealedItems: sealed}
+}
+
+// sealReply seals items to the caller's roster key: only the caller can
+// read the shares.
+func (n *Node) sealReply(c transport.Caller, req *pb.GetRequest, items []*pb.GetItem) ([]byte, error) {
+	plain, err := proto.Marshal(&pb.GetReply{Items: items})
+	if err != nil {
+		return nil, err
+	}
+	key := n.roster.SealKeyOf(c.Key)
+	if key == nil {
+		return nil, fmt.Errorf("caller has no seal key on the roster")
+	}
+	info := protocol.ReplyInfo(n.digest[:], uint32(n.self.Index), req.Registry, req.Pseudonyms)
+	return identity.Seal(key, info, plain)
 }
 
 func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.HandoffRequest) *pb.HandoffResponse {

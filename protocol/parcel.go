@@ -1,8 +1,25 @@
 package protocol
 
+import "crypto/sha256"
+
 // ParcelInfo is the HPKE info that binds a sealed parcel to its roster and
 // target node, so a parcel cannot be replayed to another node or network.
 func ParcelInfo(rosterDigest []byte, target uint32) []byte {
 	info := append([]byte("embassy/parcel/v1\x00"), rosterDigest...)
 	return append(info, byte(target))
+}
+
+// ReplyInfo is the HPKE info that binds a sealed Get reply to its roster,
+// the answering node and the exact request, so a reply cannot be replayed
+// as the answer to another request or as another node's answer.
+func ReplyInfo(rosterDigest []byte, node uint32, registry string, pseudonyms [][]byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(registry))
+	h.Write([]byte{0})
+	for _, p := range pseudonyms {
+		h.Write(p)
+	}
+	info := append([]byte("embassy/get-reply/v1\x00"), rosterDigest...)
+	info = append(info, byte(node))
+	return h.Sum(info)
 }

@@ -217,3 +217,20 @@ func (r Roster) RoleOf(key []byte) Role {
 	}
 	return RoleNone
 }
+
+// SealKeyOf is the HPKE public key of the principal (custodian, service or
+// node) with that signing key, or nil.
+func (r Roster) SealKeyOf(signingKey []byte) []byte {
+	if bytes.Equal(signingKey, r.Custodian.SigningKey) {
+		return r.Custodian.SealKey
+	}
+	for _, s := range r.Services {
+		if bytes.Equal(s.SigningKey, signingKey) {
+			return s.SealKey
+		}
+	}
+	if n, ok := r.NodeBySigningKey(signingKey); ok {
+		return n.SealKey
+	}
+	return nil
+}

@@ -691,9 +691,15 @@ func (x *GetItem) GetContentTag() []byte {
 }
 
 type GetResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Items         []*GetItem             `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"` // one per requested pseudonym, same order
-	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// meta_only: one per requested pseudonym, same order, in the clear (they
+	// carry no shares). Otherwise empty: see sealed_items.
+	Items []*GetItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	Error string     `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	// GetReply sealed with HPKE to the requester's roster key (info:
+	// protocol.ReplyInfo), so only the requester can read the shares, even
+	// when the bytes pass through a relay.
+	SealedItems   []byte `protobuf:"bytes,3,opt,name=sealed_items,json=sealedItems,proto3" json:"sealed_items,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -740,6 +746,57 @@ func (x *GetResponse) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *GetResponse) GetSealedItems() []byte {
+	if x != nil {
+		return x.SealedItems
+	}
+	return nil
+}
+
+type GetReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*GetItem             `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReply) Reset() {
+	*x = GetReply{}
+	mi := &file_embassy_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReply) ProtoMessage() {}
+
+func (x *GetReply) ProtoReflect() protoreflect.Message {
+	mi := &file_embassy_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReply.ProtoReflect.Descriptor instead.
+func (*GetReply) Descriptor() ([]byte, []int) {
+	return file_embassy_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetReply) GetItems() []*GetItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
 }
 
 var File_embassy_proto protoreflect.FileDescriptor
@@ -801,10 +858,13 @@ const file_embassy_proto_rawDesc = "" +
 	"\aversion\x18\x03 \x01(\x04R\aversion\x12\x1c\n" +
 	"\ttombstone\x18\x04 \x01(\bR\ttombstone\x12\x1f\n" +
 	"\vcontent_tag\x18\x05 \x01(\fR\n" +
-	"contentTag\"N\n" +
+	"contentTag\"q\n" +
 	"\vGetResponse\x12)\n" +
 	"\x05items\x18\x01 \x03(\v2\x13.embassy.v1.GetItemR\x05items\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05errorB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
+	"\x05error\x18\x02 \x01(\tR\x05error\x12!\n" +
+	"\fsealed_items\x18\x03 \x01(\fR\vsealedItems\"5\n" +
+	"\bGetReply\x12)\n" +
+	"\x05items\x18\x01 \x03(\v2\x13.embassy.v1.GetItemR\x05itemsB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
 
 var (
 	file_embassy_proto_rawDescOnce sync.Once
@@ -818,7 +878,7 @@ func file_embassy_proto_rawDescGZIP() []byte {
 	return file_embassy_proto_rawDescData
 }
 
-var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_embassy_proto_goTypes = []any{
 	(*RecordManifest)(nil),  // 0: embassy.v1.RecordManifest
 	(*BatchSeal)(nil),       // 1: embassy.v1.BatchSeal
@@ -831,6 +891,7 @@ var file_embassy_proto_goTypes = []any{
 	(*GetRequest)(nil),      // 8: embassy.v1.GetRequest
 	(*GetItem)(nil),         // 9: embassy.v1.GetItem
 	(*GetResponse)(nil),     // 10: embassy.v1.GetResponse
+	(*GetReply)(nil),        // 11: embassy.v1.GetReply
 }
 var file_embassy_proto_depIdxs = []int32{
 	1, // 0: embassy.v1.StoredShare.seal:type_name -> embassy.v1.BatchSeal
@@ -838,11 +899,12 @@ var file_embassy_proto_depIdxs = []int32{
 	6, // 2: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
 	2, // 3: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
 	9, // 4: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	9, // 5: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_embassy_proto_init() }
@@ -856,7 +918,7 @@ func file_embassy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_embassy_proto_rawDesc), len(file_embassy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
