@@ -46,7 +46,12 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 		vs[i] = store.Version{Pseudonym: m.Pseudonym, Number: m.Version, Tombstone: m.Tombstone,
 			ContentTag: m.ContentTag, Share: it}
 	}
-	newest, err := n.store.PutVersions(req.Registry, vs)
+	var newest int
+	if protocol.WholeBatch(req.Items) {
+		newest, err = n.store.PutBatch(req.Registry, req.Items[0].Seal, vs)
+	} else {
+		newest, err = n.store.PutVersions(req.Registry, vs)
+	}
 	if err != nil {
 		return 0, 0, err
 	}

@@ -78,7 +78,7 @@ func checkShare(s *pb.StoredShare, m *pb.RecordManifest, index int) error {
 // record instead of a proof per record; otherwise it checks them one by one.
 func (v *Verifier) CheckBatch(items []*pb.StoredShare, index int, registry string) ([]*pb.RecordManifest, error) {
 	out := make([]*pb.RecordManifest, len(items))
-	if !wholeBatch(items) {
+	if !WholeBatch(items) {
 		for i, it := range items {
 			m, err := v.Check(it, index, registry, nil)
 			if err != nil {
@@ -119,8 +119,8 @@ func (v *Verifier) CheckBatch(items []*pb.StoredShare, index int, registry strin
 	return out, nil
 }
 
-// wholeBatch reports whether items are all the leaves, in order, of one seal.
-func wholeBatch(items []*pb.StoredShare) bool {
+// WholeBatch reports whether items are all the leaves, in order, of one seal.
+func WholeBatch(items []*pb.StoredShare) bool {
 	if len(items) == 0 {
 		return false
 	}

@@ -28,7 +28,8 @@ func ValidRegistry(name string) error {
 
 // Store is a node's Badger database.
 type Store struct {
-	db *badger.DB
+	db      *badger.DB
+	batches batchCache
 }
 
 // Open opens (or creates) the store in dir with synchronous writes.
@@ -113,11 +114,20 @@ func decodeMeta(b []byte) (Meta, error) {
 // Storing a version again is harmless. It returns how many versions became
 // their record's newest.
 func (s *Store) PutVersions(registry string, vs []Version) (newest int, err error) {
+	return s.putVersions(registry, vs, nil)
+}
+
+func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn) error) (newest int, err error) {
 	if err := ValidRegistry(registry); err != nil {
 		return 0, err
 	}
 	err = s.db.Update(func(txn *badger.Txn) error {
 		newest = 0
+		if also != nil {
+			if err := also(txn); err != nil {
+				return err
+			}
+		}
 		for _, v := range vs {
 			val, err := proto.Marshal(v.Share)
 			if err != nil {
@@ -188,6 +198,9 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*
 			f := &Found{Meta: *m}
 			if !metaOnly {
 				if f.Share, err = getShare(txn, versionKey(registry, p, m.Version)); err != nil {
+					return err
+				}
+				if err := s.expand(txn, f.Share); err != nil {
 					return err
 				}
 			}

@@ -277,6 +277,62 @@ func (x *StoredShare) GetSeal() *BatchSeal {
 	return nil
 }
 
+// StoredBatch is what a node keeps once per whole batch it received: the
+// seal and the batch's leaf digests (32 bytes each, in leaf order), from
+// which it recomputes any record's Merkle proof, so records are stored
+// without their proof and seal.
+type StoredBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seal          *BatchSeal             `protobuf:"bytes,1,opt,name=seal,proto3" json:"seal,omitempty"`
+	Leaves        []byte                 `protobuf:"bytes,2,opt,name=leaves,proto3" json:"leaves,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoredBatch) Reset() {
+	*x = StoredBatch{}
+	mi := &file_embassy_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoredBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoredBatch) ProtoMessage() {}
+
+func (x *StoredBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_embassy_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoredBatch.ProtoReflect.Descriptor instead.
+func (*StoredBatch) Descriptor() ([]byte, []int) {
+	return file_embassy_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StoredBatch) GetSeal() *BatchSeal {
+	if x != nil {
+		return x.Seal
+	}
+	return nil
+}
+
+func (x *StoredBatch) GetLeaves() []byte {
+	if x != nil {
+		return x.Leaves
+	}
+	return nil
+}
+
 // StoreRequest (/embassy/store/1.0.0, custodian to node): shares for this node.
 type StoreRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -288,7 +344,7 @@ type StoreRequest struct {
 
 func (x *StoreRequest) Reset() {
 	*x = StoreRequest{}
-	mi := &file_embassy_proto_msgTypes[3]
+	mi := &file_embassy_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +356,7 @@ func (x *StoreRequest) String() string {
 func (*StoreRequest) ProtoMessage() {}
 
 func (x *StoreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[3]
+	mi := &file_embassy_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +369,7 @@ func (x *StoreRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreRequest.ProtoReflect.Descriptor instead.
 func (*StoreRequest) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{3}
+	return file_embassy_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StoreRequest) GetRegistry() string {
@@ -341,7 +397,7 @@ type StoreResponse struct {
 
 func (x *StoreResponse) Reset() {
 	*x = StoreResponse{}
-	mi := &file_embassy_proto_msgTypes[4]
+	mi := &file_embassy_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +409,7 @@ func (x *StoreResponse) String() string {
 func (*StoreResponse) ProtoMessage() {}
 
 func (x *StoreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[4]
+	mi := &file_embassy_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,7 +422,7 @@ func (x *StoreResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreResponse.ProtoReflect.Descriptor instead.
 func (*StoreResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{4}
+	return file_embassy_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StoreResponse) GetStored() uint32 {
@@ -402,7 +458,7 @@ type HandoffRequest struct {
 
 func (x *HandoffRequest) Reset() {
 	*x = HandoffRequest{}
-	mi := &file_embassy_proto_msgTypes[5]
+	mi := &file_embassy_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -414,7 +470,7 @@ func (x *HandoffRequest) String() string {
 func (*HandoffRequest) ProtoMessage() {}
 
 func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[5]
+	mi := &file_embassy_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -427,7 +483,7 @@ func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffRequest.ProtoReflect.Descriptor instead.
 func (*HandoffRequest) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{5}
+	return file_embassy_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HandoffRequest) GetParcels() []*Parcel {
@@ -450,7 +506,7 @@ type Parcel struct {
 
 func (x *Parcel) Reset() {
 	*x = Parcel{}
-	mi := &file_embassy_proto_msgTypes[6]
+	mi := &file_embassy_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +518,7 @@ func (x *Parcel) String() string {
 func (*Parcel) ProtoMessage() {}
 
 func (x *Parcel) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[6]
+	mi := &file_embassy_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +531,7 @@ func (x *Parcel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Parcel.ProtoReflect.Descriptor instead.
 func (*Parcel) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{6}
+	return file_embassy_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Parcel) GetTarget() uint32 {
@@ -509,7 +565,7 @@ type HandoffResponse struct {
 
 func (x *HandoffResponse) Reset() {
 	*x = HandoffResponse{}
-	mi := &file_embassy_proto_msgTypes[7]
+	mi := &file_embassy_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -521,7 +577,7 @@ func (x *HandoffResponse) String() string {
 func (*HandoffResponse) ProtoMessage() {}
 
 func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[7]
+	mi := &file_embassy_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -534,7 +590,7 @@ func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffResponse.ProtoReflect.Descriptor instead.
 func (*HandoffResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{7}
+	return file_embassy_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HandoffResponse) GetAccepted() uint32 {
@@ -563,7 +619,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_embassy_proto_msgTypes[8]
+	mi := &file_embassy_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -575,7 +631,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[8]
+	mi := &file_embassy_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,7 +644,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{8}
+	return file_embassy_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetRequest) GetRegistry() string {
@@ -627,7 +683,7 @@ type GetItem struct {
 
 func (x *GetItem) Reset() {
 	*x = GetItem{}
-	mi := &file_embassy_proto_msgTypes[9]
+	mi := &file_embassy_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +695,7 @@ func (x *GetItem) String() string {
 func (*GetItem) ProtoMessage() {}
 
 func (x *GetItem) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[9]
+	mi := &file_embassy_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +708,7 @@ func (x *GetItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItem.ProtoReflect.Descriptor instead.
 func (*GetItem) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{9}
+	return file_embassy_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetItem) GetFound() bool {
@@ -706,7 +762,7 @@ type GetResponse struct {
 
 func (x *GetResponse) Reset() {
 	*x = GetResponse{}
-	mi := &file_embassy_proto_msgTypes[10]
+	mi := &file_embassy_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +774,7 @@ func (x *GetResponse) String() string {
 func (*GetResponse) ProtoMessage() {}
 
 func (x *GetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[10]
+	mi := &file_embassy_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +787,7 @@ func (x *GetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResponse.ProtoReflect.Descriptor instead.
 func (*GetResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{10}
+	return file_embassy_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetResponse) GetItems() []*GetItem {
@@ -764,7 +820,7 @@ type GetReply struct {
 
 func (x *GetReply) Reset() {
 	*x = GetReply{}
-	mi := &file_embassy_proto_msgTypes[11]
+	mi := &file_embassy_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +832,7 @@ func (x *GetReply) String() string {
 func (*GetReply) ProtoMessage() {}
 
 func (x *GetReply) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[11]
+	mi := &file_embassy_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +845,7 @@ func (x *GetReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReply.ProtoReflect.Descriptor instead.
 func (*GetReply) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{11}
+	return file_embassy_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetReply) GetItems() []*GetItem {
@@ -828,7 +884,10 @@ const file_embassy_proto_rawDesc = "" +
 	"\n" +
 	"leaf_index\x18\x03 \x01(\rR\tleafIndex\x12\x14\n" +
 	"\x05proof\x18\x04 \x03(\fR\x05proof\x12)\n" +
-	"\x04seal\x18\x05 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"Y\n" +
+	"\x04seal\x18\x05 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"P\n" +
+	"\vStoredBatch\x12)\n" +
+	"\x04seal\x18\x01 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\x12\x16\n" +
+	"\x06leaves\x18\x02 \x01(\fR\x06leaves\"Y\n" +
 	"\fStoreRequest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12-\n" +
 	"\x05items\x18\x02 \x03(\v2\x17.embassy.v1.StoredShareR\x05items\"f\n" +
@@ -878,33 +937,35 @@ func file_embassy_proto_rawDescGZIP() []byte {
 	return file_embassy_proto_rawDescData
 }
 
-var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_embassy_proto_goTypes = []any{
 	(*RecordManifest)(nil),  // 0: embassy.v1.RecordManifest
 	(*BatchSeal)(nil),       // 1: embassy.v1.BatchSeal
 	(*StoredShare)(nil),     // 2: embassy.v1.StoredShare
-	(*StoreRequest)(nil),    // 3: embassy.v1.StoreRequest
-	(*StoreResponse)(nil),   // 4: embassy.v1.StoreResponse
-	(*HandoffRequest)(nil),  // 5: embassy.v1.HandoffRequest
-	(*Parcel)(nil),          // 6: embassy.v1.Parcel
-	(*HandoffResponse)(nil), // 7: embassy.v1.HandoffResponse
-	(*GetRequest)(nil),      // 8: embassy.v1.GetRequest
-	(*GetItem)(nil),         // 9: embassy.v1.GetItem
-	(*GetResponse)(nil),     // 10: embassy.v1.GetResponse
-	(*GetReply)(nil),        // 11: embassy.v1.GetReply
+	(*StoredBatch)(nil),     // 3: embassy.v1.StoredBatch
+	(*StoreRequest)(nil),    // 4: embassy.v1.StoreRequest
+	(*StoreResponse)(nil),   // 5: embassy.v1.StoreResponse
+	(*HandoffRequest)(nil),  // 6: embassy.v1.HandoffRequest
+	(*Parcel)(nil),          // 7: embassy.v1.Parcel
+	(*HandoffResponse)(nil), // 8: embassy.v1.HandoffResponse
+	(*GetRequest)(nil),      // 9: embassy.v1.GetRequest
+	(*GetItem)(nil),         // 10: embassy.v1.GetItem
+	(*GetResponse)(nil),     // 11: embassy.v1.GetResponse
+	(*GetReply)(nil),        // 12: embassy.v1.GetReply
 }
 var file_embassy_proto_depIdxs = []int32{
-	1, // 0: embassy.v1.StoredShare.seal:type_name -> embassy.v1.BatchSeal
-	2, // 1: embassy.v1.StoreRequest.items:type_name -> embassy.v1.StoredShare
-	6, // 2: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
-	2, // 3: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
-	9, // 4: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
-	9, // 5: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	1,  // 0: embassy.v1.StoredShare.seal:type_name -> embassy.v1.BatchSeal
+	1,  // 1: embassy.v1.StoredBatch.seal:type_name -> embassy.v1.BatchSeal
+	2,  // 2: embassy.v1.StoreRequest.items:type_name -> embassy.v1.StoredShare
+	7,  // 3: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
+	2,  // 4: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
+	10, // 5: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
+	10, // 6: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_embassy_proto_init() }
@@ -918,7 +979,7 @@ func file_embassy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_embassy_proto_rawDesc), len(file_embassy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
