@@ -128,7 +128,7 @@ func (d *dealer) send(ctx context.Context, registry string, in []protocol.Record
 	ok := make([]bool, n)
 	d.c.fanOut(func(i int) {
 		resp := &pb.StoreResponse{}
-		err := d.exchange(ctx, i, protocol.StoreID, &pb.StoreRequest{Registry: registry, Items: dealt.PerNode[i-1]}, resp)
+		err := d.exchange(ctx, i, protocol.StoreID, dealt.StoreRequest(registry, i), resp)
 		ok[i-1] = err == nil && resp.Error == ""
 		if err == nil && resp.Error != "" {
 			d.c.health.markDown(i)
@@ -161,7 +161,7 @@ func (d *dealer) handOff(ctx context.Context, registry string, dealt *protocol.D
 		if stored {
 			continue
 		}
-		p, err := d.parcel(registry, uint32(j+1), dealt.PerNode[j])
+		p, err := d.parcel(uint32(j+1), dealt.StoreRequest(registry, j+1))
 		if err != nil {
 			return 0
 		}
@@ -179,8 +179,8 @@ func (d *dealer) handOff(ctx context.Context, registry string, dealt *protocol.D
 	return count(held)
 }
 
-func (d *dealer) parcel(registry string, target uint32, items []*pb.StoredShare) (*pb.Parcel, error) {
-	plain, err := proto.Marshal(&pb.StoreRequest{Registry: registry, Items: items})
+func (d *dealer) parcel(target uint32, req *pb.StoreRequest) (*pb.Parcel, error) {
+	plain, err := proto.Marshal(req)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,12 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 	if len(req.Items) > protocol.MaxItemsPerRequest {
 		return 0, 0, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)
 	}
-	manifests, err := n.verifier.CheckBatch(req.Items, n.self.Index, req.Registry)
+	var manifests []*pb.RecordManifest
+	if req.Seal != nil {
+		manifests, err = n.verifier.CheckBatch(req.Seal, req.Items, n.self.Index, req.Registry)
+	} else {
+		manifests, err = n.verifier.CheckEach(req.Items, n.self.Index, req.Registry)
+	}
 	if err != nil {
 		return 0, 0, err
 	}
@@ -47,8 +52,8 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 			ContentTag: m.ContentTag, Share: it}
 	}
 	var newest int
-	if protocol.WholeBatch(req.Items) {
-		newest, err = n.store.PutBatch(req.Registry, req.Items[0].Seal, vs)
+	if req.Seal != nil {
+		newest, err = n.store.PutBatch(req.Registry, req.Seal, vs)
 	} else {
 		newest, err = n.store.PutVersions(req.Registry, vs)
 	}

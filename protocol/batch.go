@@ -23,10 +23,16 @@ type RecordInput struct {
 }
 
 // Dealt is a batch split for the nodes: PerNode[i] holds node i+1's shares,
-// in the order of the inputs.
+// in the order of the inputs (leaf order), without proofs or seal: send
+// them with Seal in one StoreRequest.
 type Dealt struct {
 	PerNode [][]*pb.StoredShare
 	Seal    *pb.BatchSeal
+}
+
+// StoreRequest is the request that gives node index its part of the batch.
+func (d *Dealt) StoreRequest(registry string, index int) *pb.StoreRequest {
+	return &pb.StoreRequest{Registry: registry, Items: d.PerNode[index-1], Seal: d.Seal}
 }
 
 // BatchBuilder deals batches of records on the custodian's side: it seals
@@ -67,8 +73,7 @@ func (b *BatchBuilder) Build(registry string, recs []RecordInput) (*Dealt, error
 		manifests[i], nodeShares[i] = m, sh
 		leaves[i] = shares.LeafDigest(m)
 	}
-	tree := shares.NewMerkleTree(leaves)
-	root := tree.Root()
+	root := shares.MerkleRoot(leaves)
 	seal := &pb.BatchSeal{Root: root[:], Count: uint32(len(recs)),
 		Signature: shares.SignBatch(b.custodian, root, len(recs))}
 	out := &Dealt{PerNode: make([][]*pb.StoredShare, n), Seal: seal}
@@ -76,9 +81,8 @@ func (b *BatchBuilder) Build(registry string, recs []RecordInput) (*Dealt, error
 		out.PerNode[j] = make([]*pb.StoredShare, len(recs))
 	}
 	for i := range recs {
-		proof := digestsToBytes(tree.Proof(i))
 		for j := range n {
-			s := &pb.StoredShare{Manifest: manifests[i], LeafIndex: uint32(i), Proof: proof, Seal: seal}
+			s := &pb.StoredShare{Manifest: manifests[i], LeafIndex: uint32(i)}
 			if nodeShares[i] != nil {
 				s.Share = nodeShares[i][j].Data
 			}
@@ -112,12 +116,4 @@ func (b *BatchBuilder) deal(registry string, r RecordInput) ([]byte, []shares.Sh
 		return nil, nil, fmt.Errorf("encode manifest: %w", err)
 	}
 	return enc, dealt, nil
-}
-
-func digestsToBytes(ds []shares.Digest) [][]byte {
-	out := make([][]byte, len(ds))
-	for i := range ds {
-		out[i] = ds[i][:]
-	}
-	return out
 }

@@ -14,8 +14,8 @@ import (
 
 func batchKey(root []byte) []byte { return append([]byte("b/"), root...) }
 
-// PutBatch stores a whole sealed batch (vs in leaf order, as
-// protocol.WholeBatch accepts): the seal and the leaf digests once, and
+// PutBatch stores a whole sealed batch (vs in leaf order, verified by
+// protocol.Verifier.CheckBatch): the seal and the leaf digests once, and
 // each record without its Merkle proof and signature. Latest puts them
 // back. It saves about 40% of the space per record.
 func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, vs []Version) (int, error) {

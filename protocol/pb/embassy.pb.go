@@ -334,10 +334,14 @@ func (x *StoredBatch) GetLeaves() []byte {
 }
 
 // StoreRequest (/embassy/store/1.0.0, custodian to node): shares for this node.
+// With seal set, items are one whole batch in leaf order and carry neither
+// proof nor seal of their own (the node rebuilds the tree and checks the
+// root). Without it, every item carries its own proof and seal.
 type StoreRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Registry      string                 `protobuf:"bytes,1,opt,name=registry,proto3" json:"registry,omitempty"`
 	Items         []*StoredShare         `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	Seal          *BatchSeal             `protobuf:"bytes,3,opt,name=seal,proto3" json:"seal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -382,6 +386,13 @@ func (x *StoreRequest) GetRegistry() string {
 func (x *StoreRequest) GetItems() []*StoredShare {
 	if x != nil {
 		return x.Items
+	}
+	return nil
+}
+
+func (x *StoreRequest) GetSeal() *BatchSeal {
+	if x != nil {
+		return x.Seal
 	}
 	return nil
 }
@@ -887,10 +898,11 @@ const file_embassy_proto_rawDesc = "" +
 	"\x04seal\x18\x05 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"P\n" +
 	"\vStoredBatch\x12)\n" +
 	"\x04seal\x18\x01 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\x12\x16\n" +
-	"\x06leaves\x18\x02 \x01(\fR\x06leaves\"Y\n" +
+	"\x06leaves\x18\x02 \x01(\fR\x06leaves\"\x84\x01\n" +
 	"\fStoreRequest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12-\n" +
-	"\x05items\x18\x02 \x03(\v2\x17.embassy.v1.StoredShareR\x05items\"f\n" +
+	"\x05items\x18\x02 \x03(\v2\x17.embassy.v1.StoredShareR\x05items\x12)\n" +
+	"\x04seal\x18\x03 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"f\n" +
 	"\rStoreResponse\x12\x16\n" +
 	"\x06stored\x18\x01 \x01(\rR\x06stored\x12'\n" +
 	"\x0falready_present\x18\x02 \x01(\rR\x0ealreadyPresent\x12\x14\n" +
@@ -957,15 +969,16 @@ var file_embassy_proto_depIdxs = []int32{
 	1,  // 0: embassy.v1.StoredShare.seal:type_name -> embassy.v1.BatchSeal
 	1,  // 1: embassy.v1.StoredBatch.seal:type_name -> embassy.v1.BatchSeal
 	2,  // 2: embassy.v1.StoreRequest.items:type_name -> embassy.v1.StoredShare
-	7,  // 3: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
-	2,  // 4: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
-	10, // 5: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
-	10, // 6: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	1,  // 3: embassy.v1.StoreRequest.seal:type_name -> embassy.v1.BatchSeal
+	7,  // 4: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
+	2,  // 5: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
+	10, // 6: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
+	10, // 7: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
+	8,  // [8:8] is the sub-list for method output_type
+	8,  // [8:8] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_embassy_proto_init() }
