@@ -177,14 +177,15 @@ func (p *progressPrinter) update(g client.IngestProgress) {
 		return
 	}
 	p.last = time.Now()
-	rate := float64(g.Read) / max(g.Elapsed.Seconds(), 1e-9)
+	done := g.Stored + g.Unchanged + g.Pending + g.Failed + g.Rejected
+	rate := float64(done) / max(g.Elapsed.Seconds(), 1e-9)
 	eta := "?"
-	if done := p.in.counter.n.Load(); done > 0 && p.size > 0 {
-		remaining := time.Duration(float64(g.Elapsed) * float64(p.size-done) / float64(done))
-		eta = remaining.Round(time.Second).String()
+	if read := p.in.counter.n.Load(); read > 0 && p.size > 0 && rate > 0 {
+		total := float64(g.Read) * float64(p.size) / float64(read) // rows in the file, estimated
+		eta = time.Duration(max(total-float64(done), 0) / rate * float64(time.Second)).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.e.stderr, "\r%d rows read, %d stored, %d unchanged, %d rejected  %.0f rows/s  ETA %s   ",
-		g.Read, g.Stored+g.Pending, g.Unchanged, g.Rejected, rate, eta)
+	fmt.Fprintf(p.e.stderr, "\r%d rows done (%d stored, %d unchanged, %d pending, %d rejected)  %.0f rows/s  ETA %s   ",
+		done, g.Stored, g.Unchanged, g.Pending, g.Rejected, rate, eta)
 	p.shown = true
 }
 
