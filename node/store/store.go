@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync"
 
 	"github.com/dataembassy/embassy/protocol/pb"
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -30,6 +32,7 @@ func ValidRegistry(name string) error {
 type Store struct {
 	db      *badger.DB
 	batches batchCache
+	writeMu sync.Mutex // serializes read-modify-write of the index
 }
 
 // Open opens (or creates) the store in dir with synchronous writes.
@@ -41,7 +44,12 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 		WithNumVersionsToKeep(1).
 		WithValueLogFileSize(64 << 20).
 		WithMemTableSize(32 << 20).
-		WithBlockCacheSize(64 << 20)
+		WithBlockCacheSize(64 << 20).
+		// Shares are uniformly random: compressing them only costs CPU.
+		WithCompression(options.None).
+		// Writers are serialized by Store.writeMu (the newest-version
+		// index is read-modify-write), so Badger need not track reads.
+		WithDetectConflicts(false)
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -121,6 +129,8 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 	if err := ValidRegistry(registry); err != nil {
 		return 0, err
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	err = s.db.Update(func(txn *badger.Txn) error {
 		newest = 0
 		if also != nil {
