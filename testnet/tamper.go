@@ -23,14 +23,13 @@ func TamperShares(nodeDir, registry string, limit int) (int, error) {
 	}
 	defer st.Close()
 	prefix := append([]byte(store.SharePrefix+registry), 0)
-	changed := 0
-	err = st.DB().Update(func(txn *badger.Txn) error {
+	type edit struct{ key, val []byte }
+	var edits []edit
+	err = st.DB().View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = prefix
 		it := txn.NewIterator(opts)
 		defer it.Close()
-		type kv struct{ k, v []byte }
-		var edits []kv
 		for it.Rewind(); it.Valid() && len(edits) < limit; it.Next() {
 			val, err := it.Item().ValueCopy(nil)
 			if err != nil {
@@ -45,15 +44,22 @@ func TamperShares(nodeDir, registry string, limit int) (int, error) {
 			if err != nil {
 				return err
 			}
-			edits = append(edits, kv{it.Item().KeyCopy(nil), out})
-		}
-		for _, e := range edits {
-			if err := txn.Set(e.k, e.v); err != nil {
-				return fmt.Errorf("tamper: %w", err)
-			}
-			changed++
+			edits = append(edits, edit{it.Item().KeyCopy(nil), out})
 		}
 		return nil
 	})
-	return changed, err
+	if err != nil {
+		return 0, err
+	}
+	wb := st.DB().NewWriteBatch()
+	defer wb.Cancel()
+	for _, e := range edits {
+		if err := wb.Set(e.key, e.val); err != nil {
+			return 0, fmt.Errorf("tamper: %w", err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, fmt.Errorf("tamper: %w", err)
+	}
+	return len(edits), nil
 }
