@@ -109,16 +109,27 @@ type tnet struct {
 	t      testing.TB
 	dir    string
 	client string
+	pids   *pidSet
+}
 
+// pidSet is every node pid seen, for the last-resort kill.
+type pidSet struct {
 	mu   sync.Mutex
-	pids map[int]bool // every node pid seen, for the last-resort kill
+	pids map[int]bool
+}
+
+// on is n as seen from test t (a subtest must fail itself, not its parent).
+func (n *tnet) on(t testing.TB) *tnet {
+	c := *n
+	c.t = t
+	return &c
 }
 
 // startNet creates a 5-node testnet (t=3) in a temporary directory, starts
 // it, and stops it (and kills any leftover node) when the test ends.
 func startNet(t testing.TB) *tnet {
 	t.Helper()
-	n := &tnet{t: t, dir: filepath.Join(t.TempDir(), "net"), pids: map[int]bool{}}
+	n := &tnet{t: t, dir: filepath.Join(t.TempDir(), "net"), pids: &pidSet{pids: map[int]bool{}}}
 	n.client = filepath.Join(n.dir, testnet.ClientFile)
 	n.mustRun(0, "testnet", "init", "--dir", n.dir, "--nodes", strconv.Itoa(nodes), "--threshold", strconv.Itoa(threshold))
 	t.Cleanup(n.shutdown)
@@ -133,9 +144,9 @@ func (n *tnet) shutdown() {
 	if _, stderr, code := run(n.t, "testnet", "down", "--dir", n.dir, "--grace", "5s"); code != 0 {
 		n.t.Errorf("testnet down: exit %d\n%s", code, stderr)
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for pid := range n.pids {
+	n.pids.mu.Lock()
+	defer n.pids.mu.Unlock()
+	for pid := range n.pids.pids {
 		if isOurNode(pid) {
 			n.t.Logf("node pid %d outlived testnet down; killing it", pid)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -145,11 +156,11 @@ func (n *tnet) shutdown() {
 
 // notePids records the pids in the node pid files.
 func (n *tnet) notePids() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.pids.mu.Lock()
+	defer n.pids.mu.Unlock()
 	for k := 1; k <= nodes; k++ {
 		if pid := n.pid(k); pid > 0 {
-			n.pids[pid] = true
+			n.pids.pids[pid] = true
 		}
 	}
 }
