@@ -56,14 +56,12 @@ func TestKillDuringIngest(t *testing.T) {
 	n.kill(4)
 	n.kill(5)
 	select {
-	case <-done:
+	case err = <-done:
 		t.Log("note: the ingest had already finished when node4 and node5 were killed")
-		done <- nil
 	default:
 		t.Log("node4 and node5 killed while the ingest runs")
+		err = <-done
 	}
-
-	err = <-done
 	var ee *exec.ExitError
 	code := 0
 	switch {
