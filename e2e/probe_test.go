@@ -13,7 +13,6 @@ import (
 	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/transport"
-	"google.golang.org/protobuf/proto"
 )
 
 // probe asks single nodes, as the custodian, which version of a record
@@ -93,15 +92,7 @@ func (p *probe) versions(ctx context.Context, k int, keys []string) ([]version, 
 			return nil, fmt.Errorf("node%d: error %q, %d items for %d keys", k, resp.Error, len(resp.Items), len(part))
 		}
 		for _, it := range resp.Items {
-			v := version{found: it.Found}
-			if it.Found {
-				m := &pb.RecordManifest{}
-				if err := proto.Unmarshal(it.Latest.GetManifest(), m); err != nil {
-					return nil, fmt.Errorf("node%d: manifest: %w", k, err)
-				}
-				v.number, v.tombstone = m.Version, m.Tombstone
-			}
-			out = append(out, v)
+			out = append(out, version{found: it.Found, number: it.Version, tombstone: it.Tombstone})
 		}
 	}
 	return out, nil

@@ -13,11 +13,8 @@ func TestTamperedNodeIsNamed(t *testing.T) {
 	n := startNet(t)
 	n.ingestPop()
 	n.down(2)
-	// Tamper with a fifth of node2's shares (in pseudonym order, so an
-	// unknown fifth of the keys): the chance that none of 100 random keys is
-	// hit is 0.8^100 = 2e-10. (TamperShares cannot alter all 10,000 at once:
-	// Badger refuses the transaction as too big.)
-	const tampered = popRowCount / 5
+	// Tamper with every one of node2's shares: each look-up must name it.
+	const tampered = popRowCount
 	changed, err := testnet.TamperShares(testnet.NodeDir(n.dir, 2), reg, tampered)
 	if err != nil {
 		t.Fatalf("TamperShares node2: %v", err)
@@ -47,6 +44,9 @@ func TestTamperedNodeIsNamed(t *testing.T) {
 			}
 		}
 		warnings++
+	}
+	if warnings != len(picked) {
+		n.fatalf("get with node2 tampered: %d warnings for %d look-ups, want one each", warnings, len(picked))
 	}
 	t.Logf("%d warnings name node2, e.g. %s", warnings, strings.SplitN(stderr, "\n", 2)[0])
 }
