@@ -301,4 +301,38 @@ func TestNodes(t *testing.T) {
 	if err != nil || !errors.Is(res[0].Err, protocol.ErrNotFound) {
 		t.Fatalf("get after delete: %v (%v), want ErrNotFound", res[0].Err, err)
 	}
+
+	delete(all, gone)
+
+	// Node 2's disk is corrupted while it is down: its shares fail
+	// verification, it is named, and nodes 1 and 3 still give exact records.
+	if err := local.Start(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.Stop(2); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := testnet.TamperShares(testnet.NodeDir(dir, 2), reg, 1<<20)
+	if err != nil || changed == 0 {
+		t.Fatalf("tamper: %d shares (%v)", changed, err)
+	}
+	if err := local.Start(2); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	res, err = c.Get(ctx, reg, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil || !bytes.Equal(r.Record, all[r.Key]) {
+			t.Fatalf("get %q with node 2 tampered: %q (%v)", r.Key, r.Record, r.Err)
+		}
+		if len(r.Resolution.Bad) != 1 || r.Resolution.Bad[0].Node != 2 {
+			t.Fatalf("get %q with node 2 tampered: bad = %v, want node2", r.Key, r.Resolution.Bad)
+		}
+	}
 }
