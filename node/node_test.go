@@ -1,0 +1,338 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dataembassy/embassy/client"
+	"github.com/dataembassy/embassy/identity"
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/registry"
+	"github.com/dataembassy/embassy/roster"
+	"github.com/dataembassy/embassy/testnet"
+	"github.com/dataembassy/embassy/transport"
+	"google.golang.org/protobuf/proto"
+)
+
+const reg = "land"
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// rows generates count land rows and returns the input and the encoded
+// record that each key must end with (its last valid row).
+func rows(t *testing.T, count int, seed uint64) ([]byte, map[string][]byte) {
+	t.Helper()
+	schema, err := registry.Lookup(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := registry.Generate(&buf, registry.FormatCSV, reg, count, seed); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := registry.NewReader(bytes.NewReader(buf.Bytes()), registry.FormatCSV, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.Err == nil {
+			want[schema.Key(row.Record)] = schema.EncodeRecord(row.Record)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("generator gave no valid rows")
+	}
+	return buf.Bytes(), want
+}
+
+func ingest(ctx context.Context, t *testing.T, c *client.Client, input []byte) client.IngestProgress {
+	t.Helper()
+	schema, _ := registry.Lookup(reg)
+	rd, err := registry.NewReader(bytes.NewReader(input), registry.FormatCSV, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := c.Ingest(ctx, schema, rd, client.IngestOptions{BatchSize: 7})
+	if err != nil {
+		t.Fatalf("ingest: %v (progress %+v)", err, prog)
+	}
+	return prog
+}
+
+// checkGets looks every key up and wants exactly its record.
+func checkGets(ctx context.Context, t *testing.T, c *client.Client, want map[string][]byte) {
+	t.Helper()
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	res, err := c.Get(ctx, reg, keys)
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("get %q: %v", r.Key, r.Err)
+		}
+		if !bytes.Equal(r.Record, want[r.Key]) {
+			t.Fatalf("get %q: %q, want %q", r.Key, r.Record, want[r.Key])
+		}
+		if len(r.Resolution.Bad) != 0 {
+			t.Fatalf("get %q: bad shares from %v", r.Key, r.Resolution.Bad)
+		}
+	}
+}
+
+// principal is a bare host with one of the testnet's keys, for talking to
+// nodes directly.
+type principal struct {
+	nw *transport.Network
+}
+
+func dial(t *testing.T, dir, keyFile string) *principal {
+	t.Helper()
+	id, err := identity.Load(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, testnet.RosterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := roster.Open(data, custodian.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := transport.NewGater(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := transport.NewHost(transport.HostConfig{Key: id.SigningKey(), Gater: g, TCPOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := transport.NewNetwork(h, g, r)
+	if err != nil {
+		h.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nw.Close() })
+	return &principal{nw: nw}
+}
+
+func TestNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node network")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "net")
+	if err := testnet.Init(dir, testnet.Options{Nodes: 3, Threshold: 2}); err != nil {
+		t.Fatal(err)
+	}
+	local := testnet.NewLocal(dir, quiet())
+	t.Cleanup(local.StopAll)
+	if err := local.StartAll(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := client.LoadConfig(filepath.Join(dir, testnet.ClientFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+
+	// All nodes up: stored everywhere and read back exactly.
+	input, first := rows(t, 30, 1)
+	prog := ingest(ctx, t, c, input)
+	if prog.Failed != 0 || prog.Pending != 0 || prog.Stored+prog.Rejected != prog.Read || prog.Stored == 0 {
+		t.Fatalf("ingest with all nodes up: %+v", prog)
+	}
+	checkGets(ctx, t, c, first)
+
+	// The same rows again are unchanged.
+	if again := ingest(ctx, t, c, input); again.Unchanged != prog.Stored || again.Stored != 0 {
+		t.Fatalf("re-ingest: %+v, want %d unchanged", again, prog.Stored)
+	}
+
+	t.Run("refusals", func(t *testing.T) {
+		service := dial(t, dir, filepath.Join(dir, testnet.ServiceKey))
+		resp := &pb.StoreResponse{}
+		if err := service.nw.Exchange(ctx, 1, protocol.StoreID, &pb.StoreRequest{Registry: reg}, resp); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(resp.Error, "refused") || resp.Stored != 0 {
+			t.Errorf("store from a service: %+v, want refused", resp)
+		}
+		// A service may read.
+		get := &pb.GetResponse{}
+		if err := service.nw.Exchange(ctx, 1, protocol.GetID, &pb.GetRequest{Registry: reg, Pseudonyms: [][]byte{make([]byte, 32)}}, get); err != nil {
+			t.Fatal(err)
+		}
+		if get.Error != "" || len(get.Items) != 1 || get.Items[0].Found {
+			t.Errorf("get from a service: %v", get)
+		}
+
+		peer := dial(t, dir, filepath.Join(testnet.NodeDir(dir, 3), testnet.NodeKey))
+		get = &pb.GetResponse{}
+		if err := peer.nw.Exchange(ctx, 1, protocol.GetID, &pb.GetRequest{Registry: reg, Pseudonyms: [][]byte{make([]byte, 32)}}, get); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(get.Error, "refused") || len(get.Items) != 0 {
+			t.Errorf("get from another node: %v, want refused", get)
+		}
+		// A node may not ask another to hold parcels either.
+		hand := &pb.HandoffResponse{}
+		if err := service.nw.Exchange(ctx, 1, protocol.HandoffID, &pb.HandoffRequest{}, hand); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(hand.Error, "refused") {
+			t.Errorf("handoff from a service: %v, want refused", hand)
+		}
+	})
+
+	// Node 3 down: the batch reaches t=2 nodes, so it is pending, parcels
+	// held for node 3, and readable from the two.
+	if err := local.Stop(3); err != nil {
+		t.Fatal(err)
+	}
+	// Seeds share some keys: those rows update records (or leave them as
+	// they are, when equal).
+	input2, second := rows(t, 12, 2)
+	all := map[string][]byte{}
+	for k, v := range first {
+		all[k] = v
+	}
+	for k, v := range second {
+		all[k] = v
+	}
+	prog = ingest(ctx, t, c, input2)
+	if prog.Failed != 0 || prog.Stored != 0 || prog.Pending+prog.Unchanged != prog.Read-prog.Rejected || prog.Pending == 0 {
+		t.Fatalf("ingest with node 3 down: %+v, want all pending", prog)
+	}
+	checkGets(ctx, t, c, second)
+
+	// Node 3 returns and is handed its parcels.
+	if err := local.Start(3); err != nil {
+		t.Fatal(err)
+	}
+	custodian := dial(t, dir, filepath.Join(dir, testnet.CustodianKey))
+	secret, err := client.LoadSecret(filepath.Join(dir, testnet.NetworkSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pseudo := protocol.NewPseudonymizer(secret)
+	var ps, tags [][]byte
+	for k, enc := range second {
+		ps = append(ps, pseudo.Pseudonym(reg, k))
+		tags = append(tags, pseudo.ContentTag(reg, enc))
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp := &pb.GetResponse{}
+		err := custodian.nw.Exchange(ctx, 3, protocol.GetID, &pb.GetRequest{Registry: reg, Pseudonyms: ps, MetaOnly: true}, resp)
+		have := 0
+		if err == nil && resp.Error == "" {
+			for i, it := range resp.Items {
+				m := &pb.RecordManifest{}
+				if it.Found && proto.Unmarshal(it.Latest.Manifest, m) == nil && bytes.Equal(m.ContentTag, tags[i]) {
+					have++
+				}
+			}
+		}
+		if have == len(ps) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 3 holds %d of %d records handed off to it (last error %v)", have, len(ps), err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// With node 1 down, nodes 2 and 3 serve everything, the handed-off
+	// records included.
+	if err := local.Stop(1); err != nil {
+		t.Fatal(err)
+	}
+	checkGets(ctx, t, c, all)
+
+	// A deleted record is not found any more. A fresh client: c still
+	// counts node 3 as down for a few seconds after its failed dial (see
+	// client.retryDownAfter), and would not write to it yet.
+	c, err = client.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var gone string
+	for k := range first {
+		gone = k
+		break
+	}
+	del, err := c.Delete(ctx, reg, []string{gone})
+	if err != nil || len(del) != 1 || !del[0].Deleted {
+		t.Fatalf("delete %q: %v (%v)", gone, del, err)
+	}
+	res, err := c.Get(ctx, reg, []string{gone})
+	if err != nil || !errors.Is(res[0].Err, protocol.ErrNotFound) {
+		t.Fatalf("get after delete: %v (%v), want ErrNotFound", res[0].Err, err)
+	}
+
+	delete(all, gone)
+
+	// Node 2's disk is corrupted while it is down: its shares fail
+	// verification, it is named, and nodes 1 and 3 still give exact records.
+	if err := local.Start(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.Stop(2); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := testnet.TamperShares(testnet.NodeDir(dir, 2), reg, 1<<20)
+	if err != nil || changed == 0 {
+		t.Fatalf("tamper: %d shares (%v)", changed, err)
+	}
+	if err := local.Start(2); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	res, err = c.Get(ctx, reg, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil || !bytes.Equal(r.Record, all[r.Key]) {
+			t.Fatalf("get %q with node 2 tampered: %q (%v)", r.Key, r.Record, r.Err)
+		}
+		if len(r.Resolution.Bad) != 1 || r.Resolution.Bad[0].Node != 2 {
+			t.Fatalf("get %q with node 2 tampered: bad = %v, want node2", r.Key, r.Resolution.Bad)
+		}
+	}
+}
