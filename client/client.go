@@ -155,6 +155,18 @@ func (h *health) up(i int) bool {
 	return !h.now().Before(h.downUntil[i])
 }
 
+func (h *health) upCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, now := 0, h.now()
+	for _, until := range h.downUntil[1:] {
+		if !now.Before(until) {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *health) markDown(i int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

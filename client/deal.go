@@ -42,9 +42,10 @@ func (c *Client) newDealer() (*dealer, error) {
 	return &dealer{c: c, builder: b}, nil
 }
 
-// exchange talks to node i unless it is marked down.
+// exchange talks to node i unless it is marked down and enough others
+// are up to reach the threshold without it.
 func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp proto.Message) error {
-	if !d.c.health.up(i) {
+	if !d.c.health.up(i) && d.c.health.upCount() >= d.c.roster.Threshold {
 		return errNodeDown
 	}
 	err := d.c.net.Exchange(ctx, i, id, req, resp)

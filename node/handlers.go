@@ -51,16 +51,15 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 		vs[i] = store.Version{Pseudonym: m.Pseudonym, Number: m.Version, Tombstone: m.Tombstone,
 			ContentTag: m.ContentTag, Share: it}
 	}
-	var newest int
 	if req.Seal != nil {
-		newest, err = n.store.PutBatch(req.Registry, req.Seal, vs)
+		stored, err = n.store.PutBatch(req.Registry, req.Seal, vs)
 	} else {
-		newest, err = n.store.PutVersions(req.Registry, vs)
+		stored, err = n.store.PutVersions(req.Registry, vs)
 	}
 	if err != nil {
 		return 0, 0, err
 	}
-	return newest, len(vs) - newest, nil
+	return stored, len(vs) - stored, nil
 }
 
 func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {

@@ -103,7 +103,26 @@ func checkGets(ctx context.Context, t *testing.T, c *client.Client, want map[str
 // principal is a bare host with one of the testnet's keys, for talking to
 // nodes directly.
 type principal struct {
+	id *identity.Identity
 	nw *transport.Network
+}
+
+// rosterDigest is the digest of the testnet's signed roster.
+func rosterDigest(t *testing.T, dir string) []byte {
+	t.Helper()
+	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, testnet.RosterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, d, err := roster.Open(data, custodian.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d[:]
 }
 
 func dial(t *testing.T, dir, keyFile string) *principal {
@@ -138,7 +157,7 @@ func dial(t *testing.T, dir, keyFile string) *principal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nw.Close() })
-	return &principal{nw: nw}
+	return &principal{id: id, nw: nw}
 }
 
 func TestNodes(t *testing.T) {
@@ -188,13 +207,31 @@ func TestNodes(t *testing.T) {
 		if !strings.Contains(resp.Error, "refused") || resp.Stored != 0 {
 			t.Errorf("store from a service: %+v, want refused", resp)
 		}
-		// A service may read.
+		// A service may read; the reply is sealed to the service's key,
+		// bound to the node and the request.
 		get := &pb.GetResponse{}
-		if err := service.nw.Exchange(ctx, 1, protocol.GetID, &pb.GetRequest{Registry: reg, Pseudonyms: [][]byte{make([]byte, 32)}}, get); err != nil {
+		req := &pb.GetRequest{Registry: reg, Pseudonyms: [][]byte{make([]byte, 32)}}
+		if err := service.nw.Exchange(ctx, 1, protocol.GetID, req, get); err != nil {
 			t.Fatal(err)
 		}
-		if get.Error != "" || len(get.Items) != 1 || get.Items[0].Found {
-			t.Errorf("get from a service: %v", get)
+		if get.Error != "" || len(get.Items) != 0 || len(get.SealedItems) == 0 {
+			t.Fatalf("get from a service: error %q, %d clear items, %d sealed bytes", get.Error, len(get.Items), len(get.SealedItems))
+		}
+		digest := rosterDigest(t, dir)
+		reply := &pb.GetReply{}
+		plain, err := service.id.Open(protocol.ReplyInfo(digest, 1, reg, req.Pseudonyms), get.SealedItems)
+		if err != nil || proto.Unmarshal(plain, reply) != nil || len(reply.Items) != 1 || reply.Items[0].Found {
+			t.Errorf("service opening its reply: %v, %v", err, reply)
+		}
+		custodianID, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := custodianID.Open(protocol.ReplyInfo(digest, 1, reg, req.Pseudonyms), get.SealedItems); err == nil {
+			t.Error("the custodian opened a reply sealed to the service")
+		}
+		if _, err := service.id.Open(protocol.ReplyInfo(digest, 2, reg, req.Pseudonyms), get.SealedItems); err == nil {
+			t.Error("node 1's reply opened as node 2's")
 		}
 
 		peer := dial(t, dir, filepath.Join(testnet.NodeDir(dir, 3), testnet.NodeKey))
@@ -258,8 +295,7 @@ func TestNodes(t *testing.T) {
 		have := 0
 		if err == nil && resp.Error == "" {
 			for i, it := range resp.Items {
-				m := &pb.RecordManifest{}
-				if it.Found && proto.Unmarshal(it.Latest.Manifest, m) == nil && bytes.Equal(m.ContentTag, tags[i]) {
+				if it.Found && bytes.Equal(it.ContentTag, tags[i]) {
 					have++
 				}
 			}

@@ -28,6 +28,18 @@ type RecordInput struct {
 type Dealt struct {
 	PerNode [][]*pb.StoredShare
 	Seal    *pb.BatchSeal
+	tree    *shares.MerkleTree
+}
+
+// Served is record k of node index as the node serves it on Get: with its
+// own Merkle proof and the batch seal.
+func (d *Dealt) Served(index, k int) *pb.StoredShare {
+	s := proto.Clone(d.PerNode[index-1][k]).(*pb.StoredShare)
+	for _, p := range d.tree.Proof(k) {
+		s.Proof = append(s.Proof, p[:])
+	}
+	s.Seal = d.Seal
+	return s
 }
 
 // StoreRequest is the request that gives node index its part of the batch.
@@ -73,10 +85,11 @@ func (b *BatchBuilder) Build(registry string, recs []RecordInput) (*Dealt, error
 		manifests[i], nodeShares[i] = m, sh
 		leaves[i] = shares.LeafDigest(m)
 	}
-	root := shares.MerkleRoot(leaves)
+	tree := shares.NewMerkleTree(leaves)
+	root := tree.Root()
 	seal := &pb.BatchSeal{Root: root[:], Count: uint32(len(recs)),
 		Signature: shares.SignBatch(b.custodian, root, len(recs))}
-	out := &Dealt{PerNode: make([][]*pb.StoredShare, n), Seal: seal}
+	out := &Dealt{PerNode: make([][]*pb.StoredShare, n), Seal: seal, tree: tree}
 	for j := range n {
 		out.PerNode[j] = make([]*pb.StoredShare, len(recs))
 	}

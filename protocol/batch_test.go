@@ -112,3 +112,45 @@ func TestBuildFreshSalt(t *testing.T) {
 		t.Error("the same record dealt twice gave the same manifest (commitment not salted)")
 	}
 }
+
+// A whole batch as the custodian sends it (one seal, no proofs) passes
+// CheckBatch for every node, and any change to it is refused.
+func TestCheckBatch(t *testing.T) {
+	f := newFixture(t, 5, 3)
+	recs := []protocol.RecordInput{f.record("a", "alpha"), f.record("b", "beta"), f.tombstone("c"), f.record("d", "delta")}
+	d, err := f.builder.Build(testRegistry, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := f.verifier()
+	for i := 1; i <= f.n; i++ {
+		req := d.StoreRequest(testRegistry, i)
+		ms, err := v.CheckBatch(req.Seal, req.Items, i, testRegistry)
+		if err != nil || len(ms) != len(recs) {
+			t.Fatalf("node %d: CheckBatch = %d manifests, %v", i, len(ms), err)
+		}
+	}
+	cases := map[string]func(req *pb.StoreRequest){
+		"another node's items": func(req *pb.StoreRequest) { req.Items = d.PerNode[1] },
+		"items reordered":      func(req *pb.StoreRequest) { req.Items[0], req.Items[1] = req.Items[1], req.Items[0] },
+		"item dropped":         func(req *pb.StoreRequest) { req.Items = req.Items[1:] },
+		"share flipped":        func(req *pb.StoreRequest) { req.Items[0].Share[0] ^= 1 },
+		"manifest flipped":     func(req *pb.StoreRequest) { req.Items[1].Manifest[3] ^= 1 },
+		"count changed":        func(req *pb.StoreRequest) { req.Seal.Count++ },
+		"signature flipped":    func(req *pb.StoreRequest) { req.Seal.Signature[0] ^= 1 },
+		"root flipped":         func(req *pb.StoreRequest) { req.Seal.Root[0] ^= 1 },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			d, err := f.builder.Build(testRegistry, recs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := proto.Clone(d.StoreRequest(testRegistry, 1)).(*pb.StoreRequest)
+			mutate(req)
+			if _, err := f.verifier().CheckBatch(req.Seal, req.Items, 1, testRegistry); !errors.Is(err, protocol.ErrInvalidShare) {
+				t.Fatalf("CheckBatch = %v, want ErrInvalidShare", err)
+			}
+		})
+	}
+}

@@ -64,7 +64,19 @@ func (f *fixture) build(tb testing.TB, recs ...protocol.RecordInput) *protocol.D
 	if err != nil {
 		tb.Fatal(err)
 	}
+	served(d)
 	return d
+}
+
+// served turns a dealt batch into what nodes serve on Get: each share with
+// its own Merkle proof and the batch seal (Build leaves both out, since a
+// whole batch travels with one seal).
+func served(d *protocol.Dealt) {
+	for i, items := range d.PerNode {
+		for k := range items {
+			items[k] = d.Served(i+1, k)
+		}
+	}
 }
 
 func nodeName(i int) string { return fmt.Sprintf("node%d", i) }

@@ -205,13 +205,13 @@ func ExampleBatchBuilder() {
 		panic(err)
 	}
 
-	// Reader side: node i holds dealt.PerNode[i-1]; two nodes have nothing.
+	// Reader side: node i serves dealt.Served(i, 0); two nodes have nothing.
 	answers := make([]protocol.Answer, 5)
 	for i := 1; i <= 5; i++ {
 		answers[i-1] = protocol.Answer{Node: i, Name: fmt.Sprintf("node%d", i), Item: &pb.GetItem{}}
 	}
 	for _, i := range []int{1, 3, 5} {
-		answers[i-1].Item = &pb.GetItem{Found: true, Latest: dealt.PerNode[i-1][0]}
+		answers[i-1].Item = &pb.GetItem{Found: true, Latest: dealt.Served(i, 0)}
 	}
 	answers[1] = protocol.Answer{Node: 2, Name: "node2", Err: errors.New("unreachable")}
 

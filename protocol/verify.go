@@ -51,7 +51,10 @@ func (v *Verifier) Check(s *pb.StoredShare, index int, registry string, pseudony
 	if err := v.checkSeal(s); err != nil {
 		return nil, err
 	}
-	return m, checkShare(s, m, index)
+	if err := checkShare(s, m, index); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // checkShare checks the share against the manifest's digest for index.

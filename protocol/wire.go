@@ -44,6 +44,9 @@ func ReadMsg(r *bufio.Reader, m proto.Message, max int) error {
 	}
 	buf := make([]byte, size)
 	if _, err := io.ReadFull(r, buf); err != nil {
+		if errors.Is(err, io.EOF) { // the length came, the body did not
+			err = io.ErrUnexpectedEOF
+		}
 		return fmt.Errorf("read body: %w", err)
 	}
 	if err := proto.Unmarshal(buf, m); err != nil {

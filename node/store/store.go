@@ -118,53 +118,72 @@ func decodeMeta(b []byte) (Meta, error) {
 }
 
 // PutVersions stores versions of records of registry in one synchronous
-// transaction, and moves each record's index to its newest version.
-// Storing a version again is harmless. It returns how many versions became
-// their record's newest.
-func (s *Store) PutVersions(registry string, vs []Version) (newest int, err error) {
+// transaction, and moves each record's index to its newest version. A
+// stored version is immutable: storing it again changes nothing. It
+// returns how many versions were new.
+func (s *Store) PutVersions(registry string, vs []Version) (stored int, err error) {
 	return s.putVersions(registry, vs, nil)
 }
 
-func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn) error) (newest int, err error) {
+func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn) error) (stored int, err error) {
 	if err := ValidRegistry(registry); err != nil {
 		return 0, err
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	err = s.db.Update(func(txn *badger.Txn) error {
-		newest = 0
+		stored = 0
 		if also != nil {
 			if err := also(txn); err != nil {
 				return err
 			}
 		}
 		for _, v := range vs {
-			val, err := proto.Marshal(v.Share)
+			isNew, err := putVersion(txn, registry, v)
 			if err != nil {
 				return err
 			}
-			if err := txn.Set(versionKey(registry, v.Pseudonym, v.Number), val); err != nil {
-				return err
+			if isNew {
+				stored++
 			}
-			lk := latestKey(registry, v.Pseudonym)
-			cur, err := getMeta(txn, lk)
-			if err != nil {
-				return err
-			}
-			if cur != nil && cur.Version >= v.Number {
-				continue
-			}
-			if err := txn.Set(lk, encodeMeta(v)); err != nil {
-				return err
-			}
-			newest++
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store versions: %w", err)
 	}
-	return newest, nil
+	return stored, nil
+}
+
+// putVersion writes v unless it is stored already, and points the index at
+// it if it is the record's newest. Only a version older than the newest
+// (a late parcel) costs an extra read.
+func putVersion(txn *badger.Txn, registry string, v Version) (bool, error) {
+	lk := latestKey(registry, v.Pseudonym)
+	cur, err := getMeta(txn, lk)
+	if err != nil {
+		return false, err
+	}
+	vk := versionKey(registry, v.Pseudonym, v.Number)
+	switch {
+	case cur != nil && cur.Version == v.Number:
+		return false, nil
+	case cur != nil && cur.Version > v.Number:
+		if _, err := txn.Get(vk); err == nil {
+			return false, nil
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return false, err
+		}
+	default:
+		if err := txn.Set(lk, encodeMeta(v)); err != nil {
+			return false, err
+		}
+	}
+	val, err := proto.Marshal(v.Share)
+	if err != nil {
+		return false, err
+	}
+	return true, txn.Set(vk, val)
 }
 
 func getMeta(txn *badger.Txn, key []byte) (*Meta, error) {

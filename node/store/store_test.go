@@ -59,16 +59,23 @@ func versionsOf(t *testing.T, s *store.Store, registry string, p []byte) int {
 
 func wantLatest(t *testing.T, s *store.Store, registry string, ps [][]byte, want []*pb.StoredShare) {
 	t.Helper()
-	got, err := s.Latest(registry, ps)
+	got, err := s.Latest(registry, ps, false)
 	if err != nil {
 		t.Fatalf("Latest: %v", err)
 	}
-	if len(got) != len(want) {
-		t.Fatalf("Latest returned %d items for %d pseudonyms", len(got), len(ps))
+	meta, err := s.Latest(registry, ps, true)
+	if err != nil {
+		t.Fatalf("Latest meta-only: %v", err)
+	}
+	if len(got) != len(want) || len(meta) != len(want) {
+		t.Fatalf("Latest returned %d (meta-only %d) items for %d pseudonyms", len(got), len(meta), len(ps))
 	}
 	for i := range want {
-		if (want[i] == nil) != (got[i] == nil) || (want[i] != nil && !proto.Equal(got[i], want[i])) {
+		if (want[i] == nil) != (got[i] == nil) || (want[i] != nil && !proto.Equal(got[i].Share, want[i])) {
 			t.Errorf("Latest[%d] = %v, want %v", i, got[i], want[i])
+		}
+		if (want[i] == nil) != (meta[i] == nil) || (meta[i] != nil && (meta[i].Share != nil || meta[i].Version != got[i].Version)) {
+			t.Errorf("Latest meta-only[%d] = %+v, want the version without the share", i, meta[i])
 		}
 	}
 }
@@ -145,7 +152,7 @@ func TestBadRegistryName(t *testing.T) {
 		if _, err := s.PutVersions(name, []store.Version{version(pseudonym(1), 1)}); !errors.Is(err, store.ErrBadRegistryName) {
 			t.Errorf("PutVersions(%q) = %v, want ErrBadRegistryName", name, err)
 		}
-		if _, err := s.Latest(name, [][]byte{pseudonym(1)}); !errors.Is(err, store.ErrBadRegistryName) {
+		if _, err := s.Latest(name, [][]byte{pseudonym(1)}, false); !errors.Is(err, store.ErrBadRegistryName) {
 			t.Errorf("Latest(%q) = %v, want ErrBadRegistryName", name, err)
 		}
 	}
