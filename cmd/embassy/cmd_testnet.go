@@ -83,6 +83,9 @@ Nodes already running are left alone. Waits until every node listens.`)
 	if *dir == "" {
 		return usageErr("--dir is required")
 	}
+	if _, err := testnet.Select(*dir, only); err != nil {
+		return withCode(exitUsage, err)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
