@@ -49,7 +49,12 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 		WithCompression(options.None).
 		// Writers are serialized by Store.writeMu (the newest-version
 		// index is read-modify-write), so Badger need not track reads.
-		WithDetectConflicts(false)
+		WithDetectConflicts(false).
+		// Shares go to the value log and only keys and pointers to the
+		// LSM tree (WiscKey): compaction then moves kilobytes, not the
+		// shares, which keeps ingest fast as the store grows.
+		WithValueThreshold(64).
+		WithNumCompactors(2)
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
