@@ -37,6 +37,7 @@ storage per node as a multiple of the CSV size.`)
 	threshold := fs.Int("threshold", 3, "threshold t")
 	gets := fs.Int("gets", 1000, "single-key look-ups to time")
 	workers := fs.Int("workers", 2, "ingest batches in flight")
+	batch := fs.Int("batch", 1000, "records per signed batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the ingest to this file")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -58,7 +59,7 @@ storage per node as a multiple of the CSV size.`)
 	}
 	defer os.RemoveAll(tmp)
 	b := &bench{e: e, dir: tmp, rows: *rows}
-	return b.run(ctx, *nodes, *threshold, *gets, *workers)
+	return b.run(ctx, *nodes, *threshold, *gets, client.IngestOptions{Workers: *workers, BatchSize: *batch})
 }
 
 type bench struct {
@@ -69,7 +70,7 @@ type bench struct {
 	keys []string
 }
 
-func (b *bench) run(ctx context.Context, n, t, gets, workers int) error {
+func (b *bench) run(ctx context.Context, n, t, gets int, opts client.IngestOptions) error {
 	schema, _ := registry.Lookup("population")
 	b.csv = filepath.Join(b.dir, "population.csv")
 	start := time.Now()
@@ -111,7 +112,7 @@ func (b *bench) run(ctx context.Context, n, t, gets, workers int) error {
 	if err != nil {
 		return err
 	}
-	p, err := c.Ingest(ctx, schema, rd, client.IngestOptions{Workers: workers})
+	p, err := c.Ingest(ctx, schema, rd, opts)
 	f.Close()
 	if err != nil {
 		return err

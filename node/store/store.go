@@ -33,6 +33,9 @@ type Store struct {
 	db      *badger.DB
 	batches batchCache
 	writeMu sync.Mutex // serializes read-modify-write of the index
+
+	presentMu sync.RWMutex // guards the pointer; the filter locks itself
+	present   *presence
 }
 
 // Open opens (or creates) the store in dir with synchronous writes.
@@ -59,7 +62,31 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return &Store{db: db}, nil
+	present, err := loadPresence(db, 0)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, present: present}, nil
+}
+
+func (s *Store) presence() *presence {
+	s.presentMu.RLock()
+	defer s.presentMu.RUnlock()
+	return s.present
+}
+
+// rebuildPresence replaces a full filter by a larger one. Writers hold
+// writeMu, so no index key is written meanwhile.
+func (s *Store) rebuildPresence() error {
+	p, err := loadPresence(s.db, 0)
+	if err != nil {
+		return err
+	}
+	s.presentMu.Lock()
+	s.present = p
+	s.presentMu.Unlock()
+	return nil
 }
 
 // Close flushes and closes the database.
@@ -136,6 +163,8 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	present := s.presence()
+	full := false
 	err = s.db.Update(func(txn *badger.Txn) error {
 		stored = 0
 		if also != nil {
@@ -144,12 +173,15 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 			}
 		}
 		for _, v := range vs {
-			isNew, err := putVersion(txn, registry, v)
+			isNew, wroteIndex, err := putVersion(txn, present, registry, v)
 			if err != nil {
 				return err
 			}
 			if isNew {
 				stored++
+			}
+			if wroteIndex && present.add(latestKey(registry, v.Pseudonym)) {
+				full = true
 			}
 		}
 		return nil
@@ -157,38 +189,47 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 	if err != nil {
 		return 0, fmt.Errorf("store versions: %w", err)
 	}
+	if full {
+		if err := s.rebuildPresence(); err != nil {
+			return stored, err
+		}
+	}
 	return stored, nil
 }
 
 // putVersion writes v unless it is stored already, and points the index at
-// it if it is the record's newest. Only a version older than the newest
-// (a late parcel) costs an extra read.
-func putVersion(txn *badger.Txn, registry string, v Version) (bool, error) {
+// it if it is the record's newest. A record the presence filter has never
+// seen costs no read; only a version older than the newest (a late parcel)
+// costs a second one.
+func putVersion(txn *badger.Txn, present *presence, registry string, v Version) (isNew, wroteIndex bool, err error) {
 	lk := latestKey(registry, v.Pseudonym)
-	cur, err := getMeta(txn, lk)
-	if err != nil {
-		return false, err
+	var cur *Meta
+	if present.mayHold(lk) {
+		if cur, err = getMeta(txn, lk); err != nil {
+			return false, false, err
+		}
 	}
 	vk := versionKey(registry, v.Pseudonym, v.Number)
 	switch {
 	case cur != nil && cur.Version == v.Number:
-		return false, nil
+		return false, false, nil
 	case cur != nil && cur.Version > v.Number:
 		if _, err := txn.Get(vk); err == nil {
-			return false, nil
+			return false, false, nil
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return false, err
+			return false, false, err
 		}
 	default:
 		if err := txn.Set(lk, encodeMeta(v)); err != nil {
-			return false, err
+			return false, false, err
 		}
+		wroteIndex = true
 	}
 	val, err := proto.Marshal(v.Share)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	return true, txn.Set(vk, val)
+	return true, wroteIndex, txn.Set(vk, val)
 }
 
 func getMeta(txn *badger.Txn, key []byte) (*Meta, error) {
@@ -220,9 +261,14 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*
 		return nil, err
 	}
 	out := make([]*Found, len(pseudonyms))
+	present := s.presence()
 	err := s.db.View(func(txn *badger.Txn) error {
 		for i, p := range pseudonyms {
-			m, err := getMeta(txn, latestKey(registry, p))
+			lk := latestKey(registry, p)
+			if !present.mayHold(lk) {
+				continue
+			}
+			m, err := getMeta(txn, lk)
 			if err != nil || m == nil {
 				if err != nil {
 					return err
