@@ -47,7 +47,9 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 		WithNumVersionsToKeep(1).
 		WithValueLogFileSize(64 << 20).
 		WithMemTableSize(32 << 20).
-		WithBlockCacheSize(64 << 20).
+		// Blocks are neither compressed nor encrypted: reads come from the
+		// mmap, no block cache needed.
+		WithBlockCacheSize(0).
 		// Shares are uniformly random: compressing them only costs CPU.
 		WithCompression(options.None).
 		// Writers are serialized by Store.writeMu (the newest-version
