@@ -63,6 +63,8 @@ func commands() []command {
 		{"ingest", "store registry rows from CSV or JSON Lines (custodian)", runIngest},
 		{"get", "look up records by key and print them as JSON", runGet},
 		{"delete", "delete records by key with signed tombstones (custodian)", runDelete},
+		{"keygen", "make a principal key and print its public parts for the roster", runKeygen},
+		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
 		{"bench", "benchmarks: `bench ingest` measures ingest and look-ups against a plaintext baseline", runBench},
 	}

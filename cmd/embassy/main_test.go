@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +104,61 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// An operator's path outside the testnet: keys by keygen, a roster signed
+// by the custodian, verified as a node would.
+func TestKeygenRosterSignVerify(t *testing.T) {
+	dir := t.TempDir()
+	type pub struct {
+		SigningKey string `json:"signing_key"`
+		SealKey    string `json:"seal_key"`
+		PeerID     string `json:"peer_id"`
+	}
+	keygen := func(name string) pub {
+		out, errOut, code := runCLI(t, "keygen", "--out", filepath.Join(dir, name+".key"))
+		if code != 0 {
+			t.Fatalf("keygen %s: exit %d: %s", name, code, errOut)
+		}
+		var p pub
+		if err := json.Unmarshal([]byte(out), &p); err != nil || p.PeerID == "" {
+			t.Fatalf("keygen output %q: %v", out, err)
+		}
+		return p
+	}
+	custodian := keygen("custodian")
+	if _, _, code := runCLI(t, "keygen", "--out", filepath.Join(dir, "custodian.key")); code != exitUsage {
+		t.Fatalf("keygen over an existing key: exit %d, want %d", code, exitUsage)
+	}
+	unsigned := fmt.Sprintf(`{"network":"pilot","epoch":1,"threshold":2,
+ "custodian":{"name":"ria","signing_key":%q,"seal_key":%q},"services":[],"nodes":[`, custodian.SigningKey, custodian.SealKey)
+	for i := 1; i <= 3; i++ {
+		n := keygen(fmt.Sprintf("node%d", i))
+		if i > 1 {
+			unsigned += ","
+		}
+		unsigned += fmt.Sprintf(`{"index":%d,"name":"node%d","ally":"a","country":"FI","signing_key":%q,"seal_key":%q,"addrs":["/ip4/127.0.0.1/tcp/%d"]}`,
+			i, i, n.SigningKey, n.SealKey, 4000+i)
+	}
+	unsigned += "]}"
+	in := filepath.Join(dir, "unsigned.json")
+	if err := os.WriteFile(in, []byte(unsigned), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signed := filepath.Join(dir, "roster.json")
+	if _, errOut, code := runCLI(t, "roster", "sign", "--key", filepath.Join(dir, "node1.key"), "--in", in, "--out", signed); code != exitUsage {
+		t.Fatalf("signing with a node's key: exit %d (%s), want refusal", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "roster", "sign", "--key", filepath.Join(dir, "custodian.key"), "--in", in, "--out", signed); code != 0 {
+		t.Fatalf("roster sign: exit %d: %s", code, errOut)
+	}
+	out, errOut, code := runCLI(t, "roster", "verify", "--roster", signed, "--custodian-key", custodian.SigningKey)
+	if code != 0 || !strings.Contains(out, "threshold 2 of 3 nodes") {
+		t.Fatalf("roster verify: exit %d\n%s%s", code, out, errOut)
+	}
+	other := keygen("other")
+	if _, _, code := runCLI(t, "roster", "verify", "--roster", signed, "--custodian-key", other.SigningKey); code != exitUsage {
+		t.Fatalf("verify under another key: exit %d, want %d", code, exitUsage)
 	}
 }
