@@ -22,6 +22,7 @@ var errNodeDown = errors.New("node marked down after a recent failure")
 // outcome counts what happened to one batch.
 type outcome struct {
 	stored, unchanged, pending, failed int
+	skipped                            []bool // per input: unchanged, not sent
 	err                                error
 }
 
@@ -59,7 +60,7 @@ func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp 
 // row is unchanged when every node that answered (at least t) holds it as
 // its newest version; a tombstone is moot when no node that answered holds
 // a live version.
-func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, unchanged int, err error) {
+func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, skipped []bool, err error) {
 	ps := make([][]byte, len(in))
 	for i, r := range in {
 		ps[i] = r.Pseudonym
@@ -80,16 +81,17 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 		}
 	}
 	if answered < d.c.roster.Threshold {
-		return nil, 0, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
+		return nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
 	}
+	skipped = make([]bool, len(in))
 	for k, r := range in {
 		if sameEverywhere(resps, k, r) {
-			unchanged++
+			skipped[k] = true
 			continue
 		}
 		keep = append(keep, r)
 	}
-	return keep, unchanged, nil
+	return keep, skipped, nil
 }
 
 func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool {
@@ -113,11 +115,11 @@ func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool
 
 // send deals in and delivers it; see the package doc for what counts as stored.
 func (d *dealer) send(ctx context.Context, registry string, in []protocol.RecordInput) outcome {
-	keep, unchanged, err := d.changed(ctx, registry, in)
+	keep, skipped, err := d.changed(ctx, registry, in)
 	if err != nil {
 		return outcome{failed: len(in), err: err}
 	}
-	out := outcome{unchanged: unchanged}
+	out := outcome{unchanged: len(in) - len(keep), skipped: skipped}
 	if len(keep) == 0 {
 		return out
 	}

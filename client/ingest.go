@@ -160,23 +160,31 @@ type DeleteResult struct {
 	Pending bool // the tombstone is on t nodes only, parcels held for the rest
 }
 
-// Delete stores signed tombstones for keys. A key that no reachable node
-// holds (or that is deleted already) gives Deleted=false.
+// Delete stores signed tombstones for keys, in batches. A key that no
+// reachable node holds (or that is deleted already) gives Deleted=false.
 func (c *Client) Delete(ctx context.Context, registry string, keys []string) ([]DeleteResult, error) {
 	d, err := c.newDealer()
 	if err != nil {
 		return nil, err
 	}
 	var last uint64
-	out := make([]DeleteResult, len(keys))
-	for i, k := range keys {
-		last = max(uint64(c.now().UnixNano()), last+1)
-		in := []protocol.RecordInput{{Pseudonym: c.pseudo.Pseudonym(registry, k), Tombstone: true, Version: last}}
+	out := make([]DeleteResult, 0, len(keys))
+	const batch = 1000
+	for start := 0; start < len(keys); start += batch {
+		part := keys[start:min(start+batch, len(keys))]
+		in := make([]protocol.RecordInput, len(part))
+		for i, k := range part {
+			last = max(uint64(c.now().UnixNano()), last+1)
+			in[i] = protocol.RecordInput{Pseudonym: c.pseudo.Pseudonym(registry, k), Tombstone: true, Version: last}
+		}
 		o := d.send(ctx, registry, in)
 		if o.err != nil {
-			return out[:i], fmt.Errorf("delete %q: %w", k, o.err)
+			return out, fmt.Errorf("delete: %w", o.err)
 		}
-		out[i] = DeleteResult{Key: k, Deleted: o.stored+o.pending > 0, Pending: o.pending > 0}
+		for i, k := range part {
+			deleted := !o.skipped[i]
+			out = append(out, DeleteResult{Key: k, Deleted: deleted, Pending: deleted && o.pending > 0})
+		}
 	}
 	return out, nil
 }
