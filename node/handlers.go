@@ -11,6 +11,7 @@ import (
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/roster"
+	"github.com/dataembassy/embassy/shares"
 	"github.com/dataembassy/embassy/transport"
 	"google.golang.org/protobuf/proto"
 )
@@ -37,8 +38,9 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 		return 0, 0, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)
 	}
 	var manifests []*pb.RecordManifest
+	var leaves []shares.Digest
 	if req.Seal != nil {
-		manifests, err = n.verifier.CheckBatch(req.Seal, req.Items, n.self.Index, req.Registry)
+		manifests, leaves, err = n.verifier.CheckBatch(req.Seal, req.Items, n.self.Index, req.Registry)
 	} else {
 		manifests, err = n.verifier.CheckEach(req.Items, n.self.Index, req.Registry)
 	}
@@ -52,7 +54,7 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 			ContentTag: m.ContentTag, Share: it}
 	}
 	if req.Seal != nil {
-		stored, err = n.store.PutBatch(req.Registry, req.Seal, vs)
+		stored, err = n.store.PutBatch(req.Registry, req.Seal, leaves, vs)
 	} else {
 		stored, err = n.store.PutVersions(req.Registry, vs)
 	}

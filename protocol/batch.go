@@ -28,14 +28,15 @@ type RecordInput struct {
 type Dealt struct {
 	PerNode [][]*pb.StoredShare
 	Seal    *pb.BatchSeal
-	tree    *shares.MerkleTree
+	trees   []*shares.MerkleTree // node i's tree is trees[i-1]
 }
 
 // Served is record k of node index as the node serves it on Get: with its
 // own Merkle proof and the batch seal.
 func (d *Dealt) Served(index, k int) *pb.StoredShare {
 	s := proto.Clone(d.PerNode[index-1][k]).(*pb.StoredShare)
-	for _, p := range d.tree.Proof(k) {
+	s.Proof = nil
+	for _, p := range d.trees[index-1].Proof(k) {
 		s.Proof = append(s.Proof, p[:])
 	}
 	s.Seal = d.Seal
@@ -48,8 +49,9 @@ func (d *Dealt) StoreRequest(registry string, index int) *pb.StoreRequest {
 }
 
 // BatchBuilder deals batches of records on the custodian's side: it seals
-// each record with a secret salt, splits it, commits to every share, and
-// signs the batch once through a Merkle tree of manifests. It is not safe for
+// each record with a secret salt, splits it, builds one Merkle tree per
+// node over (manifest, that node's share) leaves, and signs the batch once
+// over the root of the node roots. It is not safe for
 // concurrent use (it owns a Dealer); use one per goroutine.
 type BatchBuilder struct {
 	dealer       *shares.Dealer
@@ -74,34 +76,37 @@ func (b *BatchBuilder) Build(registry string, recs []RecordInput) (*Dealt, error
 		return nil, ErrEmptyBatch
 	}
 	n := b.params.Nodes
-	manifests := make([][]byte, len(recs))
-	nodeShares := make([][]shares.Share, len(recs))
-	leaves := make([]shares.Digest, len(recs))
-	for i, r := range recs {
-		m, sh, err := b.deal(registry, r)
-		if err != nil {
-			return nil, fmt.Errorf("record %d: %w", i, err)
-		}
-		manifests[i], nodeShares[i] = m, sh
-		leaves[i] = shares.LeafDigest(m)
-	}
-	tree := shares.NewMerkleTree(leaves)
-	root := tree.Root()
-	seal := &pb.BatchSeal{Root: root[:], Count: uint32(len(recs)),
-		Signature: shares.SignBatch(b.custodian, root, len(recs))}
-	out := &Dealt{PerNode: make([][]*pb.StoredShare, n), Seal: seal, tree: tree}
+	out := &Dealt{PerNode: make([][]*pb.StoredShare, n), trees: make([]*shares.MerkleTree, n)}
+	leaves := make([][]shares.Digest, n)
 	for j := range n {
 		out.PerNode[j] = make([]*pb.StoredShare, len(recs))
+		leaves[j] = make([]shares.Digest, len(recs))
 	}
-	for i := range recs {
+	for k, r := range recs {
+		manifest, dealt, err := b.deal(registry, r)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", k, err)
+		}
 		for j := range n {
-			s := &pb.StoredShare{Manifest: manifests[i], LeafIndex: uint32(i)}
-			if nodeShares[i] != nil {
-				s.Share = nodeShares[i][j].Data
+			s := &pb.StoredShare{Manifest: manifest, LeafIndex: uint32(k)}
+			if dealt != nil {
+				s.Share = dealt[j].Data
 			}
-			out.PerNode[j][i] = s
+			out.PerNode[j][k] = s
+			leaves[j][k] = NodeLeaf(manifest, j+1, s.Share)
 		}
 	}
+	nodeRoots := make([]shares.Digest, n)
+	seal := &pb.BatchSeal{Count: uint32(len(recs)), NodeRoots: make([][]byte, n)}
+	for j := range n {
+		out.trees[j] = shares.NewMerkleTree(leaves[j])
+		nodeRoots[j] = out.trees[j].Root()
+		seal.NodeRoots[j] = nodeRoots[j][:]
+	}
+	root := shares.MerkleRoot(nodeRoots)
+	seal.Root = root[:]
+	seal.Signature = shares.SignBatch(b.custodian, root, len(recs))
+	out.Seal = seal
 	return out, nil
 }
 
@@ -118,11 +123,6 @@ func (b *BatchBuilder) deal(registry string, r RecordInput) ([]byte, []shares.Sh
 			return nil, nil, err
 		}
 		m.Commitment = commitment[:]
-		m.ShareDigests = make([][]byte, len(dealt))
-		for j, s := range dealt {
-			d := shares.ShareDigest(s.Index, s.Data)
-			m.ShareDigests[j] = d[:]
-		}
 	}
 	enc, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {

@@ -55,11 +55,11 @@ func TestBuildShape(t *testing.T) {
 			t.Errorf("record %d: manifest %v does not describe input %+v", k, m, r)
 		}
 		if r.Tombstone {
-			if len(m.ShareDigests) != 0 || len(m.Commitment) != 0 {
-				t.Errorf("record %d: tombstone manifest has %d digests and a %d-byte commitment", k, len(m.ShareDigests), len(m.Commitment))
+			if len(m.Commitment) != 0 {
+				t.Errorf("record %d: tombstone manifest has a %d-byte commitment", k, len(m.Commitment))
 			}
-		} else if len(m.ShareDigests) != f.n || len(m.Commitment) != 32 {
-			t.Errorf("record %d: %d share digests and a %d-byte commitment", k, len(m.ShareDigests), len(m.Commitment))
+		} else if len(m.Commitment) != 32 {
+			t.Errorf("record %d: a %d-byte commitment", k, len(m.Commitment))
 		}
 		var sh []shares.Share
 		for i := 1; i <= f.n; i++ {
@@ -76,9 +76,9 @@ func TestBuildShape(t *testing.T) {
 				}
 				continue
 			}
-			got := shares.ShareDigest(i, s.Share)
-			if !bytes.Equal(got[:], m.ShareDigests[i-1]) {
-				t.Errorf("record %d: node %d's share does not match its digest", k, i)
+			// Node i's served share verifies for i (its leaf binds the share).
+			if _, err := f.verifier().Check(d.Served(i, k), i, testRegistry, r.Pseudonym); err != nil {
+				t.Errorf("record %d: node %d's served share: %v", k, i, err)
 			}
 			sh = append(sh, shares.Share{Index: i, Data: s.Share})
 		}
@@ -125,7 +125,7 @@ func TestCheckBatch(t *testing.T) {
 	v := f.verifier()
 	for i := 1; i <= f.n; i++ {
 		req := d.StoreRequest(testRegistry, i)
-		ms, err := v.CheckBatch(req.Seal, req.Items, i, testRegistry)
+		ms, _, err := v.CheckBatch(req.Seal, req.Items, i, testRegistry)
 		if err != nil || len(ms) != len(recs) {
 			t.Fatalf("node %d: CheckBatch = %d manifests, %v", i, len(ms), err)
 		}
@@ -148,7 +148,7 @@ func TestCheckBatch(t *testing.T) {
 			}
 			req := proto.Clone(d.StoreRequest(testRegistry, 1)).(*pb.StoreRequest)
 			mutate(req)
-			if _, err := f.verifier().CheckBatch(req.Seal, req.Items, 1, testRegistry); !errors.Is(err, protocol.ErrInvalidShare) {
+			if _, _, err := f.verifier().CheckBatch(req.Seal, req.Items, 1, testRegistry); !errors.Is(err, protocol.ErrInvalidShare) {
 				t.Fatalf("CheckBatch = %v, want ErrInvalidShare", err)
 			}
 		})

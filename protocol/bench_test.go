@@ -41,7 +41,7 @@ func BenchmarkCheckBatch(b *testing.B) {
 	req := d.StoreRequest(testRegistry, 2)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := f.verifier().CheckBatch(req.Seal, req.Items, 2, testRegistry); err != nil {
+		if _, _, err := f.verifier().CheckBatch(req.Seal, req.Items, 2, testRegistry); err != nil {
 			b.Fatal(err)
 		}
 	}

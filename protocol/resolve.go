@@ -91,10 +91,10 @@ func Resolve(v *Verifier, registry string, pseudonym []byte, answers []Answer) (
 		if g.m.Version != newest.Version {
 			continue
 		}
-		var d shares.Digest
-		copy(d[:], newest.ShareDigests[g.a.Node-1])
-		cands = append(cands, shares.Candidate{Share: shares.Share{Index: g.a.Node, Data: g.a.Item.Latest.Share},
-			Digest: d, Source: g.a.Name})
+		// Check proved the share is the one dealt to this node.
+		share := g.a.Item.Latest.Share
+		cands = append(cands, shares.Candidate{Share: shares.Share{Index: g.a.Node, Data: share},
+			Digest: shares.ShareDigest(g.a.Node, share), Source: g.a.Name})
 	}
 	secret, _, err := shares.Reconstruct(cands, v.threshold)
 	if err != nil {

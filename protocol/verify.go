@@ -48,69 +48,69 @@ func (v *Verifier) Check(s *pb.StoredShare, index int, registry string, pseudony
 	if err := v.checkManifest(m, registry, pseudonym); err != nil {
 		return nil, err
 	}
-	if err := v.checkSeal(s); err != nil {
+	if err := checkShareShape(s, m); err != nil {
 		return nil, err
 	}
-	if err := checkShare(s, m, index); err != nil {
+	if err := v.checkSeal(s, index); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// checkShare checks the share against the manifest's digest for index.
-func checkShare(s *pb.StoredShare, m *pb.RecordManifest, index int) error {
-	if m.Tombstone {
-		if len(s.Share) != 0 {
-			return fmt.Errorf("%w: tombstone carries a share", ErrInvalidShare)
-		}
-		return nil
+// checkShareShape checks what the manifest says of the share: a tombstone
+// has none, a live record has one. That the share is the one the custodian
+// dealt to this node is proven by the node's Merkle leaf (checkSeal).
+func checkShareShape(s *pb.StoredShare, m *pb.RecordManifest) error {
+	if m.Tombstone && len(s.Share) != 0 {
+		return fmt.Errorf("%w: tombstone carries a share", ErrInvalidShare)
 	}
-	if index < 1 || index > len(m.ShareDigests) {
-		return fmt.Errorf("%w: no digest for node index %d", ErrInvalidShare, index)
-	}
-	got := shares.ShareDigest(index, s.Share)
-	if !bytes.Equal(got[:], m.ShareDigests[index-1]) {
-		return fmt.Errorf("%w: share does not match the custodian's digest for node %d", ErrInvalidShare, index)
+	if !m.Tombstone && len(s.Share) == 0 {
+		return fmt.Errorf("%w: live record without a share", ErrInvalidShare)
 	}
 	return nil
 }
 
 // CheckBatch verifies a whole batch for node index: items in leaf order
-// under seal, without proofs of their own. It rebuilds the Merkle root
-// from all leaves (about two hashes per record), checks it against the
-// seal and the seal's signature, then each manifest and this node's share.
-func (v *Verifier) CheckBatch(seal *pb.BatchSeal, items []*pb.StoredShare, index int, registry string) ([]*pb.RecordManifest, error) {
-	if seal == nil || len(seal.Root) != 32 || int(seal.Count) != len(items) || len(items) == 0 {
-		return nil, fmt.Errorf("%w: batch seal does not cover the %d items sent", ErrInvalidShare, len(items))
+// under seal, without proofs of their own. It rebuilds the node's Merkle
+// tree from its leaves (two hashes per record), checks its root against the
+// seal's node root, the node roots against the signed root, the signature,
+// and each manifest. It returns the manifests and the node's leaves.
+func (v *Verifier) CheckBatch(seal *pb.BatchSeal, items []*pb.StoredShare, index int, registry string) ([]*pb.RecordManifest, []shares.Digest, error) {
+	if seal == nil || int(seal.Count) != len(items) || len(items) == 0 {
+		return nil, nil, fmt.Errorf("%w: batch seal does not cover the %d items sent", ErrInvalidShare, len(items))
+	}
+	nodeRoot, ok := checkNodeRoots(seal.Root, seal.NodeRoots, v.nodes, index)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: batch seal's node roots do not match its root", ErrInvalidShare)
 	}
 	leaves := make([]shares.Digest, len(items))
 	for i, it := range items {
 		if int(it.LeafIndex) != i {
-			return nil, fmt.Errorf("%w: item %d has leaf index %d", ErrInvalidShare, i, it.LeafIndex)
+			return nil, nil, fmt.Errorf("%w: item %d has leaf index %d", ErrInvalidShare, i, it.LeafIndex)
 		}
-		leaves[i] = shares.LeafDigest(it.Manifest)
+		leaves[i] = NodeLeaf(it.Manifest, index, it.Share)
 	}
-	if root := shares.MerkleRoot(leaves); !bytes.Equal(root[:], seal.Root) {
-		return nil, fmt.Errorf("%w: batch does not hash to its sealed root", ErrInvalidShare)
+	if shares.MerkleRoot(leaves) != nodeRoot {
+		return nil, nil, fmt.Errorf("%w: batch does not hash to node %d's sealed root", ErrInvalidShare, index)
 	}
 	if err := v.checkSealSignature(seal); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]*pb.RecordManifest, len(items))
 	for i, it := range items {
 		m := &pb.RecordManifest{}
 		if err := proto.Unmarshal(it.Manifest, m); err != nil {
-			return nil, fmt.Errorf("%w: item %d: manifest does not decode: %w", ErrInvalidShare, i, err)
+			return nil, nil, fmt.Errorf("%w: item %d: manifest does not decode: %w", ErrInvalidShare, i, err)
 		}
 		if err := v.checkManifest(m, registry, nil); err != nil {
-			return nil, fmt.Errorf("item %d: %w", i, err)
+			return nil, nil, fmt.Errorf("item %d: %w", i, err)
 		}
-		if err := checkShare(it, m, index); err != nil {
-			return nil, fmt.Errorf("item %d: %w", i, err)
+		if err := checkShareShape(it, m); err != nil {
+			return nil, nil, fmt.Errorf("item %d: %w", i, err)
 		}
 		out[i] = m
 	}
-	return out, nil
+	return out, leaves, nil
 }
 
 // CheckEach verifies items that each carry their own proof and seal.
@@ -140,29 +140,32 @@ func (v *Verifier) checkManifest(m *pb.RecordManifest, registry string, pseudony
 		return fmt.Errorf("%w: threshold %d, roster says %d", ErrInvalidShare, m.Threshold, v.threshold)
 	case m.Version == 0:
 		return fmt.Errorf("%w: version 0", ErrInvalidShare)
-	case !m.Tombstone && (len(m.ShareDigests) != v.nodes || len(m.Commitment) != 32):
-		return fmt.Errorf("%w: %d share digests for %d nodes", ErrInvalidShare, len(m.ShareDigests), v.nodes)
+	case !m.Tombstone && len(m.Commitment) != 32:
+		return fmt.Errorf("%w: commitment of %d bytes", ErrInvalidShare, len(m.Commitment))
 	}
 	return nil
 }
 
-func (v *Verifier) checkSeal(s *pb.StoredShare) error {
+func (v *Verifier) checkSeal(s *pb.StoredShare, index int) error {
 	seal := s.GetSeal()
-	if seal == nil || len(seal.Root) != 32 || seal.Count == 0 || s.LeafIndex >= seal.Count {
+	if seal == nil || seal.Count == 0 || s.LeafIndex >= seal.Count {
 		return fmt.Errorf("%w: missing or malformed batch seal", ErrInvalidShare)
 	}
-	var root shares.Digest
-	copy(root[:], seal.Root)
+	nodeRoot, ok := checkNodeRoots(seal.Root, seal.NodeRoots, v.nodes, index)
+	if !ok {
+		return fmt.Errorf("%w: batch seal's node roots do not match its root", ErrInvalidShare)
+	}
 	proof := make([]shares.Digest, len(s.Proof))
 	for i, p := range s.Proof {
-		if len(p) != 32 {
+		d, ok := digestOf(p)
+		if !ok {
 			return fmt.Errorf("%w: malformed Merkle proof", ErrInvalidShare)
 		}
-		copy(proof[i][:], p)
+		proof[i] = d
 	}
-	leaf := shares.LeafDigest(s.Manifest)
-	if !shares.VerifyMerkleProof(leaf, int(s.LeafIndex), int(seal.Count), proof, root) {
-		return fmt.Errorf("%w: manifest is not in the signed batch", ErrInvalidShare)
+	leaf := NodeLeaf(s.Manifest, index, s.Share)
+	if !shares.VerifyMerkleProof(leaf, int(s.LeafIndex), int(seal.Count), proof, nodeRoot) {
+		return fmt.Errorf("%w: share or manifest is not the one the custodian dealt to node %d", ErrInvalidShare, index)
 	}
 	return v.checkSealSignature(seal)
 }

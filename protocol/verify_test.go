@@ -91,7 +91,7 @@ func TestVerifierRejects(t *testing.T) {
 			reencode(in.share, func(m *pb.RecordManifest) { m.Version++ })
 		}},
 		{"manifest turned into a tombstone", func(in *input) {
-			reencode(in.share, func(m *pb.RecordManifest) { m.Tombstone, m.ShareDigests, m.Commitment = true, nil, nil })
+			reencode(in.share, func(m *pb.RecordManifest) { m.Tombstone, m.Commitment = true, nil })
 			in.share.Share = nil
 		}},
 		{"manifest of another record", func(in *input) { in.share.Manifest = d.PerNode[node-1][1].Manifest }},

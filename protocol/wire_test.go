@@ -24,7 +24,7 @@ func wireSamples() []struct {
 	b32 := func(c byte) []byte { return bytes.Repeat([]byte{c}, 32) }
 	seal := &pb.BatchSeal{Root: b32(1), Count: 3, Signature: bytes.Repeat([]byte{2}, 64)}
 	manifest := &pb.RecordManifest{Registry: "land", Pseudonym: b32(3), Version: 1700000000000000000,
-		Commitment: b32(4), ShareDigests: [][]byte{b32(5), b32(6), b32(7)}, ContentTag: b32(8),
+		Commitment: b32(4), ContentTag: b32(8),
 		Threshold: 2, RosterDigest: b32(9)}
 	mbytes, err := proto.Marshal(manifest)
 	if err != nil {

@@ -15,18 +15,18 @@ import (
 func batchKey(root []byte) []byte { return append([]byte("b/"), root...) }
 
 // PutBatch stores a whole sealed batch (vs in leaf order, verified by
-// protocol.Verifier.CheckBatch): the seal and the leaf digests once, and
+// protocol.Verifier.CheckBatch, which also gives this node's leaves): the
+// seal and the node's leaf digests once, and
 // each record without its Merkle proof and signature. Latest puts them
 // back. It saves about 40% of the space per record.
-func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, vs []Version) (int, error) {
-	if seal == nil || len(seal.Root) != 32 || int(seal.Count) != len(vs) {
+func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, nodeLeaves []shares.Digest, vs []Version) (int, error) {
+	if seal == nil || len(seal.Root) != 32 || int(seal.Count) != len(vs) || len(nodeLeaves) != len(vs) {
 		return 0, fmt.Errorf("store batch: seal does not match %d records", len(vs))
 	}
 	leaves := make([]byte, 0, 32*len(vs))
 	slim := make([]Version, len(vs))
 	for i, v := range vs {
-		d := shares.LeafDigest(v.Share.Manifest)
-		leaves = append(leaves, d[:]...)
+		leaves = append(leaves, nodeLeaves[i][:]...)
 		sh := &pb.StoredShare{Manifest: v.Share.Manifest, Share: v.Share.Share, LeafIndex: v.Share.LeafIndex,
 			Seal: &pb.BatchSeal{Root: seal.Root}}
 		slim[i] = v

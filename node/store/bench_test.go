@@ -5,11 +5,14 @@ import (
 	"testing"
 
 	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/shares"
 )
 
-func benchBatch(n int) (*pb.BatchSeal, []Version) {
+func benchBatch(n int) (*pb.BatchSeal, []shares.Digest, []Version) {
 	vs := make([]Version, n)
+	leaves := make([]shares.Digest, n)
 	for i := range vs {
+		rand.Read(leaves[i][:])
 		p := make([]byte, 32)
 		rand.Read(p)
 		manifest := make([]byte, 320)
@@ -20,7 +23,7 @@ func benchBatch(n int) (*pb.BatchSeal, []Version) {
 	}
 	root := make([]byte, 32)
 	rand.Read(root)
-	return &pb.BatchSeal{Root: root, Count: uint32(n), Signature: make([]byte, 64)}, vs
+	return &pb.BatchSeal{Root: root, Count: uint32(n), Signature: make([]byte, 64)}, leaves, vs
 }
 
 // BenchmarkPutBatch stores batches of 1000 new records with synchronous
@@ -34,9 +37,9 @@ func BenchmarkPutBatch(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		seal, vs := benchBatch(1000)
+		seal, leaves, vs := benchBatch(1000)
 		b.StartTimer()
-		if _, err := s.PutBatch("population", seal, vs); err != nil {
+		if _, err := s.PutBatch("population", seal, leaves, vs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -51,11 +54,11 @@ func BenchmarkLatestMissing(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	seal, vs := benchBatch(1000)
-	if _, err := s.PutBatch("population", seal, vs); err != nil {
+	seal, leaves, vs := benchBatch(1000)
+	if _, err := s.PutBatch("population", seal, leaves, vs); err != nil {
 		b.Fatal(err)
 	}
-	_, others := benchBatch(1000)
+	_, _, others := benchBatch(1000)
 	ps := make([][]byte, len(others))
 	for i, v := range others {
 		ps[i] = v.Pseudonym

@@ -26,20 +26,20 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// RecordManifest describes one version of one record. Its exact bytes are a
-// leaf of a batch Merkle tree whose root the custodian signs. It holds no
+// RecordManifest describes one version of one record. It holds no
 // plaintext: the pseudonym is a keyed PRF of the record key, the commitment
 // is salted with a salt that is itself secret-shared, and content_tag is a
-// keyed MAC only the custodian can compute.
+// keyed MAC only the custodian can compute. Node i's leaf for a record is
+// SHA-256("embassy/leaf/v1" || manifest || ShareDigest(i, share_i)), a leaf of
+// node i's Merkle tree for the batch (see BatchSeal).
 type RecordManifest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Registry      string                 `protobuf:"bytes,1,opt,name=registry,proto3" json:"registry,omitempty"`
-	Pseudonym     []byte                 `protobuf:"bytes,2,opt,name=pseudonym,proto3" json:"pseudonym,omitempty"`                           // 32 bytes
-	Version       uint64                 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`                              // custodian time in ns; newest wins
-	Tombstone     bool                   `protobuf:"varint,4,opt,name=tombstone,proto3" json:"tombstone,omitempty"`                          // the record is deleted as of this version
-	Commitment    []byte                 `protobuf:"bytes,5,opt,name=commitment,proto3" json:"commitment,omitempty"`                         // shares.RecordCommitment(salt, record)
-	ShareDigests  [][]byte               `protobuf:"bytes,6,rep,name=share_digests,json=shareDigests,proto3" json:"share_digests,omitempty"` // shares.ShareDigest(i, share_i) for i = 1..n
-	ContentTag    []byte                 `protobuf:"bytes,7,opt,name=content_tag,json=contentTag,proto3" json:"content_tag,omitempty"`       // custodian MAC of the record, for change detection
+	Pseudonym     []byte                 `protobuf:"bytes,2,opt,name=pseudonym,proto3" json:"pseudonym,omitempty"`                     // 32 bytes
+	Version       uint64                 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`                        // custodian time in ns; newest wins
+	Tombstone     bool                   `protobuf:"varint,4,opt,name=tombstone,proto3" json:"tombstone,omitempty"`                    // the record is deleted as of this version
+	Commitment    []byte                 `protobuf:"bytes,5,opt,name=commitment,proto3" json:"commitment,omitempty"`                   // shares.RecordCommitment(salt, record)
+	ContentTag    []byte                 `protobuf:"bytes,7,opt,name=content_tag,json=contentTag,proto3" json:"content_tag,omitempty"` // custodian MAC of the record, for change detection
 	Threshold     uint32                 `protobuf:"varint,8,opt,name=threshold,proto3" json:"threshold,omitempty"`
 	RosterDigest  []byte                 `protobuf:"bytes,9,opt,name=roster_digest,json=rosterDigest,proto3" json:"roster_digest,omitempty"` // which roster's node indices the shares belong to
 	unknownFields protoimpl.UnknownFields
@@ -111,13 +111,6 @@ func (x *RecordManifest) GetCommitment() []byte {
 	return nil
 }
 
-func (x *RecordManifest) GetShareDigests() [][]byte {
-	if x != nil {
-		return x.ShareDigests
-	}
-	return nil
-}
-
 func (x *RecordManifest) GetContentTag() []byte {
 	if x != nil {
 		return x.ContentTag
@@ -139,12 +132,17 @@ func (x *RecordManifest) GetRosterDigest() []byte {
 	return nil
 }
 
-// BatchSeal is the custodian's signature over the Merkle root of a batch.
+// BatchSeal is the custodian's signature over a batch: each node i has a
+// Merkle tree over its own leaves (one per record, in batch order) with root
+// node_roots[i-1]; root is the Merkle root of the n node roots; the
+// custodian signs (root, count). A node can rebuild its own tree from what
+// it stores, and never sees another node's share digests.
 type BatchSeal struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Root          []byte                 `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
 	Count         uint32                 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
 	Signature     []byte                 `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
+	NodeRoots     [][]byte               `protobuf:"bytes,4,rep,name=node_roots,json=nodeRoots,proto3" json:"node_roots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -200,13 +198,20 @@ func (x *BatchSeal) GetSignature() []byte {
 	return nil
 }
 
+func (x *BatchSeal) GetNodeRoots() [][]byte {
+	if x != nil {
+		return x.NodeRoots
+	}
+	return nil
+}
+
 // StoredShare is what a node keeps for one record version and returns on Get.
 type StoredShare struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Manifest      []byte                 `protobuf:"bytes,1,opt,name=manifest,proto3" json:"manifest,omitempty"` // RecordManifest bytes
 	Share         []byte                 `protobuf:"bytes,2,opt,name=share,proto3" json:"share,omitempty"`       // this node's share (empty for a tombstone)
 	LeafIndex     uint32                 `protobuf:"varint,3,opt,name=leaf_index,json=leafIndex,proto3" json:"leaf_index,omitempty"`
-	Proof         [][]byte               `protobuf:"bytes,4,rep,name=proof,proto3" json:"proof,omitempty"` // Merkle path from the manifest leaf to seal.root
+	Proof         [][]byte               `protobuf:"bytes,4,rep,name=proof,proto3" json:"proof,omitempty"` // Merkle path from this node's leaf to its node root
 	Seal          *BatchSeal             `protobuf:"bytes,5,opt,name=seal,proto3" json:"seal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -278,9 +283,9 @@ func (x *StoredShare) GetSeal() *BatchSeal {
 }
 
 // StoredBatch is what a node keeps once per whole batch it received: the
-// seal and the batch's leaf digests (32 bytes each, in leaf order), from
-// which it recomputes any record's Merkle proof, so records are stored
-// without their proof and seal.
+// seal and its own leaf digests (32 bytes each, in leaf order), from which
+// it recomputes any record's Merkle proof, so records are stored without
+// their proof and seal.
 type StoredBatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Seal          *BatchSeal             `protobuf:"bytes,1,opt,name=seal,proto3" json:"seal,omitempty"`
@@ -871,7 +876,7 @@ var File_embassy_proto protoreflect.FileDescriptor
 const file_embassy_proto_rawDesc = "" +
 	"\n" +
 	"\rembassy.proto\x12\n" +
-	"embassy.v1\"\xab\x02\n" +
+	"embassy.v1\"\x8c\x02\n" +
 	"\x0eRecordManifest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12\x1c\n" +
 	"\tpseudonym\x18\x02 \x01(\fR\tpseudonym\x12\x18\n" +
@@ -879,16 +884,17 @@ const file_embassy_proto_rawDesc = "" +
 	"\ttombstone\x18\x04 \x01(\bR\ttombstone\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x05 \x01(\fR\n" +
-	"commitment\x12#\n" +
-	"\rshare_digests\x18\x06 \x03(\fR\fshareDigests\x12\x1f\n" +
+	"commitment\x12\x1f\n" +
 	"\vcontent_tag\x18\a \x01(\fR\n" +
 	"contentTag\x12\x1c\n" +
 	"\tthreshold\x18\b \x01(\rR\tthreshold\x12#\n" +
-	"\rroster_digest\x18\t \x01(\fR\frosterDigest\"S\n" +
+	"\rroster_digest\x18\t \x01(\fR\frosterDigestJ\x04\b\x06\x10\a\"r\n" +
 	"\tBatchSeal\x12\x12\n" +
 	"\x04root\x18\x01 \x01(\fR\x04root\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\rR\x05count\x12\x1c\n" +
-	"\tsignature\x18\x03 \x01(\fR\tsignature\"\x9f\x01\n" +
+	"\tsignature\x18\x03 \x01(\fR\tsignature\x12\x1d\n" +
+	"\n" +
+	"node_roots\x18\x04 \x03(\fR\tnodeRoots\"\x9f\x01\n" +
 	"\vStoredShare\x12\x1a\n" +
 	"\bmanifest\x18\x01 \x01(\fR\bmanifest\x12\x14\n" +
 	"\x05share\x18\x02 \x01(\fR\x05share\x12\x1d\n" +
