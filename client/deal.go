@@ -193,7 +193,8 @@ func (d *dealer) parcel(target uint32, req *pb.StoreRequest) (*pb.Parcel, error)
 		return nil, fmt.Errorf("seal parcel for %s: %w", node.Name, err)
 	}
 	id := sha256.Sum256(sealed)
-	return &pb.Parcel{Target: target, Id: id[:], Sealed: sealed}, nil
+	sig := protocol.SignParcel(d.c.id.SigningKey(), d.c.digest[:], target, id[:])
+	return &pb.Parcel{Target: target, Id: id[:], Sealed: sealed, Signature: sig}, nil
 }
 
 func count(bs []bool) int {

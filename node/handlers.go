@@ -161,8 +161,12 @@ func checkParcel(p *pb.Parcel, nodes int) error {
 	return nil
 }
 
-// acceptParcel opens a parcel sealed to this node and stores its shares.
+// acceptParcel opens a parcel the custodian sealed to this node and stores
+// its shares.
 func (n *Node) acceptParcel(p *pb.Parcel) error {
+	if !protocol.VerifyParcel(n.roster.Custodian.SigningKey, n.digest[:], p.Target, p.Id, p.Signature) {
+		return fmt.Errorf("parcel is not signed by the custodian")
+	}
 	plain, err := n.id.Open(protocol.ParcelInfo(n.digest[:], p.Target), p.Sealed)
 	if err != nil {
 		return fmt.Errorf("open parcel: %w", err)

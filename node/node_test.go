@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -105,6 +106,24 @@ func checkGets(ctx context.Context, t *testing.T, c *client.Client, want map[str
 type principal struct {
 	id *identity.Identity
 	nw *transport.Network
+}
+
+// rosterOf is the testnet's verified roster.
+func rosterOf(t *testing.T, dir string) roster.Roster {
+	t.Helper()
+	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, testnet.RosterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := roster.Open(data, custodian.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // rosterDigest is the digest of the testnet's signed roster.
@@ -249,6 +268,22 @@ func TestNodes(t *testing.T) {
 		}
 		if !strings.Contains(hand.Error, "refused") {
 			t.Errorf("handoff from a service: %v, want refused", hand)
+		}
+		// A node may hand a parcel to its target only if the custodian
+		// made it: one sealed to node 1 by node 3 itself is refused.
+		r := rosterOf(t, dir)
+		sealed, err := identity.Seal(r.Nodes[0].SealKey, protocol.ParcelInfo(rosterDigest(t, dir), 1), []byte("not a store request"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := sha256.Sum256(sealed)
+		hand = &pb.HandoffResponse{}
+		forged := &pb.Parcel{Target: 1, Id: id[:], Sealed: sealed, Signature: make([]byte, 64)}
+		if err := peer.nw.Exchange(ctx, 1, protocol.HandoffID, &pb.HandoffRequest{Parcels: []*pb.Parcel{forged}}, hand); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(hand.Error, "not signed by the custodian") || hand.Accepted != 0 {
+			t.Errorf("parcel made by a node: %v, want refused", hand)
 		}
 	})
 

@@ -1,6 +1,9 @@
 package protocol
 
-import "crypto/sha256"
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+)
 
 // ParcelInfo is the HPKE info that binds a sealed parcel to its roster and
 // target node, so a parcel cannot be replayed to another node or network.
@@ -22,4 +25,22 @@ func ReplyInfo(rosterDigest []byte, node uint32, registry string, pseudonyms [][
 	info := append([]byte("embassy/get-reply/v1\x00"), rosterDigest...)
 	info = append(info, byte(node))
 	return h.Sum(info)
+}
+
+// ParcelMessage is what the custodian signs for a parcel.
+func ParcelMessage(rosterDigest []byte, target uint32, id []byte) []byte {
+	msg := append([]byte("embassy/parcel-signature/v1\x00"), rosterDigest...)
+	msg = append(msg, byte(target))
+	return append(msg, id...)
+}
+
+// SignParcel is the custodian's signature on a parcel.
+func SignParcel(custodian ed25519.PrivateKey, rosterDigest []byte, target uint32, id []byte) []byte {
+	return ed25519.Sign(custodian, ParcelMessage(rosterDigest, target, id))
+}
+
+// VerifyParcel reports whether sig is the custodian's signature on a parcel.
+func VerifyParcel(custodian ed25519.PublicKey, rosterDigest []byte, target uint32, id, sig []byte) bool {
+	return len(custodian) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
+		ed25519.Verify(custodian, ParcelMessage(rosterDigest, target, id), sig)
 }

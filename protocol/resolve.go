@@ -43,17 +43,16 @@ type Resolution struct {
 }
 
 // Resolve decides a look-up from the nodes' answers: the newest version that
-// the custodian signed wins; its record is rebuilt from t verified shares and
-// checked against the signed commitment. A deleted record and a record no
-// node holds give ErrNotFound; fewer than t usable answers give
-// ErrThresholdNotMet, never a partial or stale record.
+// the custodian signed wins, and it must be held by at least t nodes that
+// answered — a live record is rebuilt from t of its verified shares and
+// checked against the signed commitment; a deletion counts only when t
+// nodes present the same tombstone. A version held by fewer than t nodes
+// (a write that failed, or nodes that are down) gives ErrThresholdNotMet,
+// never a stale record, a partial record, or a "deleted" from one node. No
+// node holding the record, with at least t answering, gives ErrNotFound.
 func Resolve(v *Verifier, registry string, pseudonym []byte, answers []Answer) (Resolution, error) {
 	res := Resolution{}
-	type good struct {
-		a Answer
-		m *pb.RecordManifest
-	}
-	var goods []good
+	var goods []held
 	for _, a := range answers {
 		if a.Err != nil || a.Item == nil {
 			reason := "no answer"
@@ -72,7 +71,7 @@ func Resolve(v *Verifier, registry string, pseudonym []byte, answers []Answer) (
 			res.Bad = append(res.Bad, Fault{a.Node, a.Name, err.Error()})
 			continue
 		}
-		goods = append(goods, good{a, m})
+		goods = append(goods, held{a, m})
 	}
 	if res.Answered-len(res.Bad) < v.threshold && len(goods) < v.threshold {
 		return res, fmt.Errorf("%w: %s", ErrThresholdNotMet, res.summary(v))
@@ -80,28 +79,73 @@ func Resolve(v *Verifier, registry string, pseudonym []byte, answers []Answer) (
 	if len(goods) == 0 {
 		return res, ErrNotFound
 	}
-	sort.SliceStable(goods, func(i, j int) bool { return goods[i].m.Version > goods[j].m.Version })
-	newest := goods[0].m
-	res.Manifest = newest
-	if newest.Tombstone {
+	newest := newestVersion(goods)
+	res.Manifest = newest[0].m
+	if len(newest) < v.threshold {
+		what := "version"
+		if newest[0].m.Tombstone {
+			what = "version (a deletion)"
+		}
+		return res, fmt.Errorf("%w: the newest signed %s is held by %d of the nodes that answered, %d needed; %s",
+			ErrThresholdNotMet, what, len(newest), v.threshold, res.summary(v))
+	}
+	if newest[0].m.Tombstone {
 		return res, fmt.Errorf("%w: deleted", ErrNotFound)
 	}
-	var cands []shares.Candidate
+	return rebuild(v, res, newest)
+}
+
+// held is a verified answer and its manifest.
+type held struct {
+	a Answer
+	m *pb.RecordManifest
+}
+
+// newestVersion returns the answers that hold the newest version, grouped
+// by exact manifest bytes (two dealings with one version number do not mix).
+func newestVersion(goods []held) []held {
+	sort.SliceStable(goods, func(i, j int) bool { return goods[i].m.Version > goods[j].m.Version })
+	top := goods[0].m.Version
+	groups := map[string][]held{}
+	var order []string
 	for _, g := range goods {
-		if g.m.Version != newest.Version {
-			continue
+		if g.m.Version != top {
+			break
 		}
+		k := string(g.a.Item.Latest.Manifest)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], g)
+	}
+	best := groups[order[0]]
+	for _, k := range order[1:] {
+		if len(groups[k]) > len(best) {
+			best = groups[k]
+		}
+	}
+	return best
+}
+
+// rebuild combines the verified shares of one version and checks the record
+// against the signed commitment.
+func rebuild(v *Verifier, res Resolution, holders []held) (Resolution, error) {
+	cands := make([]shares.Candidate, 0, len(holders))
+	for _, g := range holders {
 		// Check proved the share is the one dealt to this node.
 		share := g.a.Item.Latest.Share
 		cands = append(cands, shares.Candidate{Share: shares.Share{Index: g.a.Node, Data: share},
 			Digest: shares.ShareDigest(g.a.Node, share), Source: g.a.Name})
 	}
-	secret, _, err := shares.Reconstruct(cands, v.threshold)
+	secret, bad, err := shares.Reconstruct(cands, v.threshold)
+	for _, name := range bad {
+		res.Bad = append(res.Bad, Fault{Name: name, Reason: "share does not combine"})
+	}
 	if err != nil {
 		return res, fmt.Errorf("%w: %d verified shares of the newest version; %s", ErrThresholdNotMet, len(cands), res.summary(v))
 	}
 	var commitment shares.Digest
-	copy(commitment[:], newest.Commitment)
+	copy(commitment[:], holders[0].m.Commitment)
 	record, err := shares.OpenRecord(secret, commitment)
 	if err != nil {
 		return res, fmt.Errorf("rebuilt record does not match the custodian's commitment: %w", err)

@@ -118,8 +118,10 @@ func TestResolve(t *testing.T) {
 			wantErr: protocol.ErrThresholdNotMet, answered: 5},
 		{name: "tombstone newest", answers: answersFrom(5, []int{1, 2, 3}, goneA, newA),
 			wantErr: protocol.ErrNotFound, answered: 5},
+		// A deletion that reached one node (the write failed) does not
+		// delete the record for readers, nor is the older version served.
 		{name: "tombstone on one node only", answers: answersFrom(5, []int{4}, goneA, newA),
-			wantErr: protocol.ErrNotFound, answered: 5},
+			wantErr: protocol.ErrThresholdNotMet, mention: []string{"(a deletion) is held by 1"}, answered: 5},
 		{name: "tombstone everywhere", answers: answersFrom(5, []int{1, 2, 3, 4, 5}, goneA, nil),
 			wantErr: protocol.ErrNotFound, answered: 5},
 		{name: "nobody has it, all answer", answers: answersFrom(5, nil, nil, notFound),

@@ -512,10 +512,14 @@ func (x *HandoffRequest) GetParcels() []*Parcel {
 // Parcel is a StoreRequest for one target node, sealed with HPKE to that
 // node's public key, so the holder cannot read it.
 type Parcel struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Target        uint32                 `protobuf:"varint,1,opt,name=target,proto3" json:"target,omitempty"` // roster index of the node it is for
-	Id            []byte                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`          // 32 bytes: SHA-256 of sealed; idempotence key
-	Sealed        []byte                 `protobuf:"bytes,3,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Target uint32                 `protobuf:"varint,1,opt,name=target,proto3" json:"target,omitempty"` // roster index of the node it is for
+	Id     []byte                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`          // 32 bytes: SHA-256 of sealed; idempotence key
+	Sealed []byte                 `protobuf:"bytes,3,opt,name=sealed,proto3" json:"sealed,omitempty"`
+	// The custodian's signature over protocol.ParcelMessage(roster, target,
+	// id): only parcels the custodian made are accepted, so a node cannot
+	// re-wrap a batch it received (say, a write that failed) for others.
+	Signature     []byte `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -567,6 +571,13 @@ func (x *Parcel) GetId() []byte {
 func (x *Parcel) GetSealed() []byte {
 	if x != nil {
 		return x.Sealed
+	}
+	return nil
+}
+
+func (x *Parcel) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
 	}
 	return nil
 }
@@ -914,11 +925,12 @@ const file_embassy_proto_rawDesc = "" +
 	"\x0falready_present\x18\x02 \x01(\rR\x0ealreadyPresent\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\">\n" +
 	"\x0eHandoffRequest\x12,\n" +
-	"\aparcels\x18\x01 \x03(\v2\x12.embassy.v1.ParcelR\aparcels\"H\n" +
+	"\aparcels\x18\x01 \x03(\v2\x12.embassy.v1.ParcelR\aparcels\"f\n" +
 	"\x06Parcel\x12\x16\n" +
 	"\x06target\x18\x01 \x01(\rR\x06target\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\fR\x02id\x12\x16\n" +
-	"\x06sealed\x18\x03 \x01(\fR\x06sealed\"C\n" +
+	"\x06sealed\x18\x03 \x01(\fR\x06sealed\x12\x1c\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\"C\n" +
 	"\x0fHandoffResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\rR\baccepted\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"e\n" +
