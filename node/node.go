@@ -83,9 +83,13 @@ func (n *Node) startHost() error {
 		return err
 	}
 	n.host, n.net = h, nw
-	transport.Handle(h, g, protocol.StoreID, n.log, func() *pb.StoreRequest { return &pb.StoreRequest{} }, n.handleStore)
-	transport.Handle(h, g, protocol.GetID, n.log, func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet)
-	transport.Handle(h, g, protocol.HandoffID, n.log, func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff)
+	// Roles are checked before a request is read, and again in each handler.
+	transport.Handle(h, g, protocol.StoreID, n.log, []roster.Role{roster.RoleCustodian},
+		func() *pb.StoreRequest { return &pb.StoreRequest{} }, n.handleStore)
+	transport.Handle(h, g, protocol.GetID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleService},
+		func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet)
+	transport.Handle(h, g, protocol.HandoffID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleNode},
+		func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff)
 	n.log.Info("node listening", "index", n.self.Index, "peer", h.ID(), "addrs", h.Addrs(),
 		"n", n.roster.N(), "t", n.roster.Threshold)
 	return nil

@@ -33,5 +33,9 @@ func LimitsFor(id ID) Limits {
 	}
 }
 
+// MaxConcurrentStreams bounds how many streams of one protocol a node
+// serves at once; more are reset at once.
+const MaxConcurrentStreams = 16
+
 // MaxItemsPerRequest bounds how many records one Store or Get may carry.
 const MaxItemsPerRequest = 4096

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -42,14 +43,17 @@ func ReadMsg(r *bufio.Reader, m proto.Message, max int) error {
 	if size > uint64(max) {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrMessageTooLarge, size, max)
 	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if errors.Is(err, io.EOF) { // the length came, the body did not
+	// Grow the buffer as bytes arrive rather than trusting the announced
+	// size: a peer that announces a large message and sends nothing costs
+	// nothing.
+	var body bytes.Buffer
+	if n, err := io.CopyN(&body, r, int64(size)); err != nil {
+		if errors.Is(err, io.EOF) && n < int64(size) { // the length came, the body did not
 			err = io.ErrUnexpectedEOF
 		}
 		return fmt.Errorf("read body: %w", err)
 	}
-	if err := proto.Unmarshal(buf, m); err != nil {
+	if err := proto.Unmarshal(body.Bytes(), m); err != nil {
 		return fmt.Errorf("%w: %T: %w", ErrMalformed, m, err)
 	}
 	return nil

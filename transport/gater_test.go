@@ -87,7 +87,8 @@ func addrInfo(h host.Host) peer.AddrInfo { return peer.AddrInfo{ID: h.ID(), Addr
 func serveGet(w *world, h host.Host) *callers {
 	c := &callers{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	transport.Handle(h, w.gater, protocol.GetID, log, func() *pb.GetRequest { return &pb.GetRequest{} },
+	everyone := []roster.Role{roster.RoleCustodian, roster.RoleService, roster.RoleNode}
+	transport.Handle(h, w.gater, protocol.GetID, log, everyone, func() *pb.GetRequest { return &pb.GetRequest{} },
 		func(_ context.Context, caller transport.Caller, req *pb.GetRequest) *pb.GetResponse {
 			c.add(caller.Role)
 			return &pb.GetResponse{Items: make([]*pb.GetItem, len(req.Pseudonyms)), Error: "served " + req.Registry}
@@ -270,7 +271,8 @@ func TestExchangeRefusesOversizedResponse(t *testing.T) {
 	node := w.host(t, w.node1, true)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	big := strings.Repeat("x", protocol.LimitsFor(protocol.StoreID).MaxResponse+1)
-	transport.Handle(node, w.gater, protocol.StoreID, log, func() *pb.StoreRequest { return &pb.StoreRequest{} },
+	transport.Handle(node, w.gater, protocol.StoreID, log, []roster.Role{roster.RoleCustodian},
+		func() *pb.StoreRequest { return &pb.StoreRequest{} },
 		func(context.Context, transport.Caller, *pb.StoreRequest) *pb.StoreResponse {
 			return &pb.StoreResponse{Error: big}
 		})
@@ -279,5 +281,46 @@ func TestExchangeRefusesOversizedResponse(t *testing.T) {
 	err := transport.Exchange(ctx, client, node.ID(), protocol.StoreID, &pb.StoreRequest{Registry: "land"}, &pb.StoreResponse{})
 	if !errors.Is(err, protocol.ErrMessageTooLarge) {
 		t.Fatalf("oversized response: %v, want ErrMessageTooLarge", err)
+	}
+}
+
+// TestRoleRefusedBeforeReading: a listed peer whose role may not use a
+// protocol has its stream reset before its request is read, and the
+// handler never runs; a handler that panics resets only its stream.
+func TestRoleRefusedBeforeReading(t *testing.T) {
+	w := newWorld(t)
+	ctx := testContext(t)
+	node := w.host(t, w.node1, true)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ran := 0
+	var mu sync.Mutex
+	transport.Handle(node, w.gater, protocol.StoreID, log, []roster.Role{roster.RoleCustodian},
+		func() *pb.StoreRequest { return &pb.StoreRequest{} },
+		func(_ context.Context, _ transport.Caller, req *pb.StoreRequest) *pb.StoreResponse {
+			mu.Lock()
+			ran++
+			mu.Unlock()
+			if req.Registry == "panic" {
+				panic("handler bug")
+			}
+			return &pb.StoreResponse{}
+		})
+	service := w.host(t, w.service, false)
+	service.Peerstore().AddAddrs(node.ID(), node.Addrs(), time.Hour)
+	if err := transport.Exchange(ctx, service, node.ID(), protocol.StoreID, &pb.StoreRequest{Registry: "land"}, &pb.StoreResponse{}); err == nil {
+		t.Fatal("a service's Store stream was served")
+	}
+	custodian := w.host(t, w.custodian, false)
+	custodian.Peerstore().AddAddrs(node.ID(), node.Addrs(), time.Hour)
+	if err := transport.Exchange(ctx, custodian, node.ID(), protocol.StoreID, &pb.StoreRequest{Registry: "panic"}, &pb.StoreResponse{}); err == nil {
+		t.Fatal("a panicking handler answered")
+	}
+	if err := transport.Exchange(ctx, custodian, node.ID(), protocol.StoreID, &pb.StoreRequest{Registry: "land"}, &pb.StoreResponse{}); err != nil {
+		t.Fatalf("after a handler panic the node no longer serves: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if ran != 2 {
+		t.Fatalf("handler ran %d times, want 2 (never for the service)", ran)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/dataembassy/embassy/protocol"
@@ -31,19 +32,38 @@ type Caller struct {
 // a response even on failure.
 type HandlerFunc[Req, Resp proto.Message] func(ctx context.Context, caller Caller, req Req) Resp
 
-// Handle registers a request/response handler for id on h. Each stream
+// Handle registers a request/response handler for id on h. A stream from
+// a peer whose role may not use the protocol is reset before anything is
+// read; at most protocol.MaxConcurrentStreams are served at once; each
 // reads one request bounded by the protocol's limits, within its deadline;
-// a stream that breaks a bound or sends bytes that do not decode is reset.
+// a stream that breaks a bound or sends bytes that do not decode is reset,
+// and a handler that panics resets its stream, not the node.
 func Handle[Req, Resp proto.Message](h host.Host, g *Gater, id protocol.ID, log *slog.Logger,
-	newReq func() Req, fn HandlerFunc[Req, Resp]) {
+	allowed []roster.Role, newReq func() Req, fn HandlerFunc[Req, Resp]) {
 	limits := protocol.LimitsFor(id)
+	slots := make(chan struct{}, protocol.MaxConcurrentStreams)
 	h.SetStreamHandler(libp2pprotocol.ID(id), func(s network.Stream) {
 		remote := s.Conn().RemotePeer()
 		caller := Caller{Role: g.Role(remote), Key: g.Key(remote)}
-		if caller.Role == roster.RoleNone {
+		if !slices.Contains(allowed, caller.Role) {
+			log.Warn("stream refused: role may not use protocol", "protocol", id, "peer", remote, "role", caller.Role)
 			_ = s.Reset()
 			return
 		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			log.Warn("stream refused: too many at once", "protocol", id, "peer", remote)
+			_ = s.Reset()
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("handler panicked, stream reset", "protocol", id, "peer", remote, "panic", r)
+				_ = s.Reset()
+			}
+		}()
 		ctx, cancel := context.WithTimeout(context.Background(), limits.Deadline)
 		defer cancel()
 		_ = s.SetDeadline(time.Now().Add(limits.Deadline))
