@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"sync"
@@ -101,11 +102,19 @@ func (c *Client) fanOut(fn func(index int)) {
 func (c *Client) getAll(ctx context.Context, registry string, pseudonyms [][]byte, metaOnly bool) ([]*pb.GetResponse, []error) {
 	resps := make([]*pb.GetResponse, c.roster.N())
 	errs := make([]error, c.roster.N())
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return resps, errs
+	}
 	c.fanOut(func(i int) {
 		resp := &pb.GetResponse{}
-		err := c.net.Exchange(ctx, i, protocol.GetID, &pb.GetRequest{Registry: registry, Pseudonyms: pseudonyms, MetaOnly: metaOnly}, resp)
+		req := &pb.GetRequest{Registry: registry, Pseudonyms: pseudonyms, MetaOnly: metaOnly, Nonce: nonce}
+		err := c.net.Exchange(ctx, i, protocol.GetID, req, resp)
 		if err == nil && resp.Error == "" && !metaOnly {
-			err = c.openReply(i, registry, pseudonyms, resp)
+			err = c.openReply(i, req, resp)
 		}
 		switch {
 		case err != nil:
@@ -122,8 +131,8 @@ func (c *Client) getAll(ctx context.Context, registry string, pseudonyms [][]byt
 }
 
 // openReply opens the items that node i sealed to this client's key.
-func (c *Client) openReply(i int, registry string, pseudonyms [][]byte, resp *pb.GetResponse) error {
-	plain, err := c.id.Open(protocol.ReplyInfo(c.digest[:], uint32(i), registry, pseudonyms), resp.SealedItems)
+func (c *Client) openReply(i int, req *pb.GetRequest, resp *pb.GetResponse) error {
+	plain, err := c.id.Open(protocol.ReplyInfo(c.digest[:], uint32(i), req.Registry, req.Nonce, req.Pseudonyms), resp.SealedItems)
 	if err != nil {
 		return fmt.Errorf("reply not sealed to this client for this request: %w", err)
 	}

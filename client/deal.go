@@ -83,15 +83,40 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 	if answered < d.c.roster.Threshold {
 		return nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
 	}
+	// A row is skipped only when enough nodes agree that a stored row would
+	// have needed (t+1, or all n if fewer): a row left on exactly t nodes
+	// is stored again.
+	enough := answered >= min(n, d.c.roster.Threshold+1)
 	skipped = make([]bool, len(in))
+	// A new version must be newer than any the nodes hold, whatever the
+	// custodian's clock says: shift the batch's versions (which increase in
+	// file order) by one offset, so they stay unique and in order.
+	var shift uint64
 	for k, r := range in {
-		if sameEverywhere(resps, k, r) {
+		if enough && sameEverywhere(resps, k, r) {
 			skipped[k] = true
 			continue
 		}
+		if seen := newestSeen(resps, k); seen >= r.Version {
+			shift = max(shift, seen+1-r.Version)
+		}
 		keep = append(keep, r)
 	}
+	for i := range keep {
+		keep[i].Version += shift
+	}
 	return keep, skipped, nil
+}
+
+// newestSeen is the newest version of input k any node reported.
+func newestSeen(resps []*pb.GetResponse, k int) uint64 {
+	var v uint64
+	for _, resp := range resps {
+		if resp != nil && resp.Items[k].Found {
+			v = max(v, resp.Items[k].Version)
+		}
+	}
+	return v
 }
 
 func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool {

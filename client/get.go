@@ -15,12 +15,16 @@ type Result struct {
 	Err        error // wraps protocol.ErrNotFound or protocol.ErrThresholdNotMet
 }
 
+// getChunk is how many keys one Get request asks for: small enough that a
+// reply stays far below the 16 MiB bound even with large rosters.
+const getChunk = 1000
+
 // Get looks up records by key. Every node is asked; each record is rebuilt
 // from verified shares of its newest signed version.
 func (c *Client) Get(ctx context.Context, registry string, keys []string) ([]Result, error) {
 	out := make([]Result, 0, len(keys))
-	for start := 0; start < len(keys); start += protocol.MaxItemsPerRequest {
-		end := min(start+protocol.MaxItemsPerRequest, len(keys))
+	for start := 0; start < len(keys); start += getChunk {
+		end := min(start+getChunk, len(keys))
 		out = append(out, c.getChunk(ctx, registry, keys[start:end])...)
 		if err := ctx.Err(); err != nil {
 			return out, err

@@ -73,6 +73,9 @@ func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetReque
 	if len(req.Pseudonyms) > protocol.MaxItemsPerRequest {
 		return &pb.GetResponse{Error: fmt.Sprintf("%d keys, at most %d per request", len(req.Pseudonyms), protocol.MaxItemsPerRequest)}
 	}
+	if len(req.Nonce) > 64 {
+		return &pb.GetResponse{Error: "nonce longer than 64 bytes"}
+	}
 	for _, p := range req.Pseudonyms {
 		if len(p) != protocol.PseudonymSize {
 			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}
@@ -114,7 +117,7 @@ func (n *Node) sealReply(c transport.Caller, req *pb.GetRequest, items []*pb.Get
 	if key == nil {
 		return nil, fmt.Errorf("caller has no seal key on the roster")
 	}
-	info := protocol.ReplyInfo(n.digest[:], uint32(n.self.Index), req.Registry, req.Pseudonyms)
+	info := protocol.ReplyInfo(n.digest[:], uint32(n.self.Index), req.Registry, req.Nonce, req.Pseudonyms)
 	return identity.Seal(key, info, plain)
 }
 

@@ -13,10 +13,13 @@ func ParcelInfo(rosterDigest []byte, target uint32) []byte {
 }
 
 // ReplyInfo is the HPKE info that binds a sealed Get reply to its roster,
-// the answering node and the exact request, so a reply cannot be replayed
-// as the answer to another request or as another node's answer.
-func ReplyInfo(rosterDigest []byte, node uint32, registry string, pseudonyms [][]byte) []byte {
+// the answering node and the exact request (with its fresh nonce), so a
+// reply cannot be replayed as the answer to another or a later request, or
+// as another node's answer.
+func ReplyInfo(rosterDigest []byte, node uint32, registry string, nonce []byte, pseudonyms [][]byte) []byte {
 	h := sha256.New()
+	h.Write([]byte{byte(len(nonce))})
+	h.Write(nonce)
 	h.Write([]byte(registry))
 	h.Write([]byte{0})
 	for _, p := range pseudonyms {

@@ -117,6 +117,9 @@ func checkPrincipal(who string, p Principal, addKey func(string, []byte) error) 
 	if !namePattern.MatchString(p.Name) {
 		return fmt.Errorf("%w: %s: name %q missing or malformed", ErrInvalid, who, p.Name)
 	}
+	if len(p.SealKey) == 0 {
+		return fmt.Errorf("%w: %s has no seal key (replies are sealed to it)", ErrInvalid, who)
+	}
 	return addKey(who, p.SigningKey)
 }
 

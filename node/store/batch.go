@@ -36,7 +36,10 @@ func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, nodeLeaves []share
 	if err != nil {
 		return 0, err
 	}
-	return s.putVersions(registry, slim, func(txn *badger.Txn) error {
+	return s.putVersions(registry, slim, func(txn *badger.Txn, stored int) error {
+		if stored == 0 { // a batch delivered again: nothing to write
+			return nil
+		}
 		return txn.Set(batchKey(seal.Root), batch)
 	})
 }

@@ -159,7 +159,7 @@ func (s *Store) PutVersions(registry string, vs []Version) (stored int, err erro
 	return s.putVersions(registry, vs, nil)
 }
 
-func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn) error) (stored int, err error) {
+func (s *Store) putVersions(registry string, vs []Version, also func(txn *badger.Txn, stored int) error) (stored int, err error) {
 	if err := ValidRegistry(registry); err != nil {
 		return 0, err
 	}
@@ -169,11 +169,6 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 	full := false
 	err = s.db.Update(func(txn *badger.Txn) error {
 		stored = 0
-		if also != nil {
-			if err := also(txn); err != nil {
-				return err
-			}
-		}
 		for _, v := range vs {
 			isNew, wroteIndex, err := putVersion(txn, present, registry, v)
 			if err != nil {
@@ -185,6 +180,9 @@ func (s *Store) putVersions(registry string, vs []Version, also func(*badger.Txn
 			if wroteIndex && present.add(latestKey(registry, v.Pseudonym)) {
 				full = true
 			}
+		}
+		if also != nil {
+			return also(txn, stored)
 		}
 		return nil
 	})
@@ -263,8 +261,10 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*
 		return nil, err
 	}
 	out := make([]*Found, len(pseudonyms))
-	present := s.presence()
 	err := s.db.View(func(txn *badger.Txn) error {
+		// Taken after the read snapshot: a filter rebuilt later holds
+		// everything this snapshot can see.
+		present := s.presence()
 		for i, p := range pseudonyms {
 			lk := latestKey(registry, p)
 			if !present.mayHold(lk) {

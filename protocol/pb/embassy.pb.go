@@ -639,7 +639,8 @@ type GetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Registry      string                 `protobuf:"bytes,1,opt,name=registry,proto3" json:"registry,omitempty"`
 	Pseudonyms    [][]byte               `protobuf:"bytes,2,rep,name=pseudonyms,proto3" json:"pseudonyms,omitempty"`
-	MetaOnly      bool                   `protobuf:"varint,3,opt,name=meta_only,json=metaOnly,proto3" json:"meta_only,omitempty"` // return manifests without shares (change detection)
+	MetaOnly      bool                   `protobuf:"varint,3,opt,name=meta_only,json=metaOnly,proto3" json:"meta_only,omitempty"` // return the index metadata without shares (change detection)
+	Nonce         []byte                 `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`                        // fresh per request; binds the sealed reply to it
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -693,6 +694,13 @@ func (x *GetRequest) GetMetaOnly() bool {
 		return x.MetaOnly
 	}
 	return false
+}
+
+func (x *GetRequest) GetNonce() []byte {
+	if x != nil {
+		return x.Nonce
+	}
+	return nil
 }
 
 type GetItem struct {
@@ -933,14 +941,15 @@ const file_embassy_proto_rawDesc = "" +
 	"\tsignature\x18\x04 \x01(\fR\tsignature\"C\n" +
 	"\x0fHandoffResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\rR\baccepted\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"e\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"{\n" +
 	"\n" +
 	"GetRequest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12\x1e\n" +
 	"\n" +
 	"pseudonyms\x18\x02 \x03(\fR\n" +
 	"pseudonyms\x12\x1b\n" +
-	"\tmeta_only\x18\x03 \x01(\bR\bmetaOnly\"\xa9\x01\n" +
+	"\tmeta_only\x18\x03 \x01(\bR\bmetaOnly\x12\x14\n" +
+	"\x05nonce\x18\x04 \x01(\fR\x05nonce\"\xa9\x01\n" +
 	"\aGetItem\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12/\n" +
 	"\x06latest\x18\x02 \x01(\v2\x17.embassy.v1.StoredShareR\x06latest\x12\x18\n" +
