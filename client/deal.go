@@ -200,9 +200,16 @@ func (d *dealer) handOff(ctx context.Context, registry string, dealt *protocol.D
 		if !ok[i-1] {
 			return
 		}
-		resp := &pb.HandoffResponse{}
-		err := d.exchange(ctx, i, protocol.HandoffID, &pb.HandoffRequest{Parcels: parcels}, resp)
-		held[i-1] = err == nil && resp.Error == "" && int(resp.Accepted) == len(parcels)
+		// One parcel per request keeps each far below the request bound.
+		held[i-1] = true
+		for _, p := range parcels {
+			resp := &pb.HandoffResponse{}
+			err := d.exchange(ctx, i, protocol.HandoffID, &pb.HandoffRequest{Parcels: []*pb.Parcel{p}}, resp)
+			if err != nil || resp.Error != "" || len(resp.AcceptedIds) != 1 {
+				held[i-1] = false
+				return
+			}
+		}
 	})
 	return count(held)
 }

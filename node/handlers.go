@@ -125,32 +125,40 @@ func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.Hand
 	if c.Role != roster.RoleCustodian && c.Role != roster.RoleNode {
 		return &pb.HandoffResponse{Error: fmt.Sprintf("%v: a %s may not hand off parcels", transport.ErrRefused, c.Role)}
 	}
+	resp := &pb.HandoffResponse{}
 	var hold []*pb.Parcel
-	accepted := 0
 	for i, p := range req.Parcels {
 		if err := checkParcel(p, n.roster.N()); err != nil {
-			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: fmt.Sprintf("parcel %d: %v", i, err)}
+			n.log.Warn("parcel refused", "index", i, "err", err)
+			resp.RefusedIds = append(resp.RefusedIds, p.Id)
+			continue
 		}
 		if int(p.Target) != n.self.Index {
 			if c.Role != roster.RoleCustodian {
-				return &pb.HandoffResponse{Accepted: uint32(accepted), Error: "only the custodian may ask a node to hold parcels"}
+				return &pb.HandoffResponse{Error: "only the custodian may ask a node to hold parcels"}
 			}
 			hold = append(hold, p)
 			continue
 		}
+		// Each parcel stands alone: one that can never be accepted does
+		// not hold back the others.
 		if err := n.acceptParcel(p); err != nil {
-			n.log.Warn("parcel refused", "err", err)
-			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: fmt.Sprintf("parcel %d: %v", i, err)}
+			n.log.Warn("parcel refused", "index", i, "err", err)
+			resp.RefusedIds = append(resp.RefusedIds, p.Id)
+			continue
 		}
-		accepted++
+		resp.AcceptedIds = append(resp.AcceptedIds, p.Id)
 	}
 	if len(hold) > 0 {
 		if err := n.store.PutParcels(hold); err != nil {
-			return &pb.HandoffResponse{Accepted: uint32(accepted), Error: err.Error()}
+			return &pb.HandoffResponse{Error: err.Error()}
 		}
-		accepted += len(hold)
+		for _, p := range hold {
+			resp.AcceptedIds = append(resp.AcceptedIds, p.Id)
+		}
 	}
-	return &pb.HandoffResponse{Accepted: uint32(accepted)}
+	resp.Accepted = uint32(len(resp.AcceptedIds))
+	return resp
 }
 
 func checkParcel(p *pb.Parcel, nodes int) error {

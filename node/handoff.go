@@ -26,9 +26,13 @@ func (n *Node) deliverParcels(ctx context.Context) {
 }
 
 func (n *Node) deliverTo(ctx context.Context, target uint32) {
+	budget := protocol.LimitsFor(protocol.HandoffID).MaxRequest / 2
 	for ctx.Err() == nil {
-		ps, err := n.store.Parcels(target, parcelsPerDelivery)
+		ps, err := n.store.Parcels(target, parcelsPerDelivery, budget)
 		if err != nil || len(ps) == 0 {
+			if err != nil {
+				n.log.Error("list parcels", "err", err)
+			}
 			return
 		}
 		resp := &pb.HandoffResponse{}
@@ -37,14 +41,40 @@ func (n *Node) deliverTo(ctx context.Context, target uint32) {
 			n.log.Debug("target still away", "target", n.net.NodeName(int(target)), "err", err)
 			return
 		}
-		if resp.Error != "" || int(resp.Accepted) != len(ps) {
-			n.log.Warn("parcels refused by target", "target", n.net.NodeName(int(target)), "accepted", resp.Accepted, "err", resp.Error)
+		if resp.Error != "" {
+			n.log.Warn("target refused the parcels", "target", n.net.NodeName(int(target)), "err", resp.Error)
 			return
 		}
-		if err := n.store.DeleteParcels(ps); err != nil {
+		done, refused := pick(ps, resp.AcceptedIds), pick(ps, resp.RefusedIds)
+		if err := n.store.DeleteParcels(done); err != nil {
 			n.log.Error("forget delivered parcels", "err", err)
 			return
 		}
-		n.log.Info("handed off parcels", "target", n.net.NodeName(int(target)), "parcels", len(ps))
+		if len(refused) > 0 {
+			n.log.Warn("target refused parcels for good; set aside", "target", n.net.NodeName(int(target)), "parcels", len(refused))
+			if err := n.store.QuarantineParcels(refused); err != nil {
+				n.log.Error("set aside refused parcels", "err", err)
+				return
+			}
+		}
+		n.log.Info("handed off parcels", "target", n.net.NodeName(int(target)), "parcels", len(done))
+		if len(done)+len(refused) == 0 {
+			return
+		}
 	}
+}
+
+// pick returns the parcels of ps whose ids are listed.
+func pick(ps []*pb.Parcel, ids [][]byte) []*pb.Parcel {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[string(id)] = true
+	}
+	var out []*pb.Parcel
+	for _, p := range ps {
+		if want[string(p.Id)] {
+			out = append(out, p)
+		}
+	}
+	return out
 }

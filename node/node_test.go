@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -277,8 +276,8 @@ func TestNodes(t *testing.T) {
 		if err := peer.nw.Exchange(ctx, 1, protocol.HandoffID, &pb.HandoffRequest{Parcels: []*pb.Parcel{forged}}, hand); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(hand.Error, "not signed by the custodian") || hand.Accepted != 0 {
-			t.Errorf("parcel made by a node: %v, want refused", hand)
+		if len(hand.RefusedIds) != 1 || !bytes.Equal(hand.RefusedIds[0], id[:]) || hand.Accepted != 0 {
+			t.Errorf("parcel made by a node: %v, want it refused", hand)
 		}
 	})
 

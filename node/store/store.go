@@ -330,9 +330,11 @@ func (s *Store) PutParcels(ps []*pb.Parcel) error {
 	})
 }
 
-// Parcels lists up to limit parcels held for target.
-func (s *Store) Parcels(target uint32, limit int) ([]*pb.Parcel, error) {
+// Parcels lists up to limit parcels held for target, and no more than
+// maxBytes of sealed data (but always at least one, if any is held).
+func (s *Store) Parcels(target uint32, limit, maxBytes int) ([]*pb.Parcel, error) {
 	var out []*pb.Parcel
+	size := 0
 	err := s.db.View(func(txn *badger.Txn) error {
 		prefix := parcelKey(target, nil)
 		opts := badger.DefaultIteratorOptions
@@ -340,6 +342,10 @@ func (s *Store) Parcels(target uint32, limit int) ([]*pb.Parcel, error) {
 		it := txn.NewIterator(opts)
 		defer it.Close()
 		for it.Seek(prefix); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
+			if len(out) > 0 && size+int(it.Item().ValueSize()) > maxBytes {
+				break
+			}
+			size += int(it.Item().ValueSize())
 			val, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err
@@ -359,6 +365,28 @@ func (s *Store) Parcels(target uint32, limit int) ([]*pb.Parcel, error) {
 func (s *Store) DeleteParcels(ps []*pb.Parcel) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		for _, p := range ps {
+			if err := txn.Delete(parcelKey(p.Target, p.Id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// QuarantineParcels sets aside parcels their target refused for good: they
+// are kept (under q/) for an operator to inspect, and no longer offered.
+func (s *Store) QuarantineParcels(ps []*pb.Parcel) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		for _, p := range ps {
+			val, err := proto.Marshal(p)
+			if err != nil {
+				return err
+			}
+			key := parcelKey(p.Target, p.Id)
+			key[0] = 'q'
+			if err := txn.Set(key, val); err != nil {
+				return err
+			}
 			if err := txn.Delete(parcelKey(p.Target, p.Id)); err != nil {
 				return err
 			}

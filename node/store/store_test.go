@@ -183,7 +183,7 @@ func TestReopen(t *testing.T) {
 	if n, err := s.PutVersions("land", []store.Version{version(a, 2)}); err != nil || n != 0 {
 		t.Errorf("re-put after reopen = (%d, %v), want 0 new", n, err)
 	}
-	got, err := s.Parcels(2, 10)
+	got, err := s.Parcels(2, 10, 1<<20)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("parcels after reopen: %d (%v), want 3", len(got), err)
 	}
@@ -218,11 +218,11 @@ func TestParcels(t *testing.T) {
 	if want := map[uint32]int{2: 5, 3: 1}; !maps.Equal(counts, want) {
 		t.Fatalf("CountParcels = %v, want %v", counts, want)
 	}
-	got, err := s.Parcels(2, 3)
+	got, err := s.Parcels(2, 3, 1<<20)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("Parcels(2, limit 3) = %d (%v), want 3", len(got), err)
 	}
-	all, err := s.Parcels(2, 100)
+	all, err := s.Parcels(2, 100, 1<<20)
 	if err != nil || len(all) != 5 {
 		t.Fatalf("Parcels(2, limit 100) = %d (%v), want 5", len(all), err)
 	}
@@ -238,14 +238,14 @@ func TestParcels(t *testing.T) {
 			t.Errorf("parcel %x missing", p.Id[:4])
 		}
 	}
-	if none, err := s.Parcels(1, 10); err != nil || len(none) != 0 {
+	if none, err := s.Parcels(1, 10, 1<<20); err != nil || len(none) != 0 {
 		t.Errorf("Parcels(1) = %d (%v), want none", len(none), err)
 	}
 
 	if err := s.DeleteParcels(got); err != nil {
 		t.Fatal(err)
 	}
-	left, err := s.Parcels(2, 100)
+	left, err := s.Parcels(2, 100, 1<<20)
 	if err != nil || len(left) != 2 {
 		t.Fatalf("after deleting 3 of 5: %d left (%v)", len(left), err)
 	}
@@ -259,6 +259,17 @@ func TestParcels(t *testing.T) {
 	// Deleting what is gone already is harmless.
 	if err := s.DeleteParcels(got); err != nil {
 		t.Fatal(err)
+	}
+	// A byte budget smaller than one parcel still yields one.
+	if one, err := s.Parcels(2, 100, 1); err != nil || len(one) != 1 {
+		t.Fatalf("Parcels with a tiny budget = %d (%v), want 1", len(one), err)
+	}
+	// A parcel set aside is no longer offered or counted.
+	if err := s.QuarantineParcels(left[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if rest, err := s.Parcels(2, 100, 1<<20); err != nil || len(rest) != 1 || bytes.Equal(rest[0].Id, left[0].Id) {
+		t.Fatalf("after setting one aside: %d offered (%v), want the other one", len(rest), err)
 	}
 	if err := s.DeleteParcels(append(left, for3...)); err != nil {
 		t.Fatal(err)

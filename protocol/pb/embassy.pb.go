@@ -585,7 +585,9 @@ func (x *Parcel) GetSignature() []byte {
 type HandoffResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Accepted      uint32                 `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
-	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`                                // the request as a whole was refused
+	AcceptedIds   [][]byte               `protobuf:"bytes,3,rep,name=accepted_ids,json=acceptedIds,proto3" json:"accepted_ids,omitempty"` // parcels held or stored
+	RefusedIds    [][]byte               `protobuf:"bytes,4,rep,name=refused_ids,json=refusedIds,proto3" json:"refused_ids,omitempty"`    // parcels that can never be accepted (bad signature or contents)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -632,6 +634,20 @@ func (x *HandoffResponse) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *HandoffResponse) GetAcceptedIds() [][]byte {
+	if x != nil {
+		return x.AcceptedIds
+	}
+	return nil
+}
+
+func (x *HandoffResponse) GetRefusedIds() [][]byte {
+	if x != nil {
+		return x.RefusedIds
+	}
+	return nil
 }
 
 // GetRequest (/embassy/get/1.0.0, custodian or service to node).
@@ -938,10 +954,13 @@ const file_embassy_proto_rawDesc = "" +
 	"\x06target\x18\x01 \x01(\rR\x06target\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\fR\x02id\x12\x16\n" +
 	"\x06sealed\x18\x03 \x01(\fR\x06sealed\x12\x1c\n" +
-	"\tsignature\x18\x04 \x01(\fR\tsignature\"C\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\"\x87\x01\n" +
 	"\x0fHandoffResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\rR\baccepted\x12\x14\n" +
-	"\x05error\x18\x02 \x01(\tR\x05error\"{\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12!\n" +
+	"\faccepted_ids\x18\x03 \x03(\fR\vacceptedIds\x12\x1f\n" +
+	"\vrefused_ids\x18\x04 \x03(\fR\n" +
+	"refusedIds\"{\n" +
 	"\n" +
 	"GetRequest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12\x1e\n" +
