@@ -81,7 +81,10 @@ func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetReque
 			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}
 		}
 	}
-	latest, err := n.store.Latest(req.Registry, req.Pseudonyms, req.MetaOnly)
+	latest, err := n.store.Latest(req.Registry, req.Pseudonyms, req.MetaOnly, func(p []byte, err error) {
+		n.log.Error("stored record cannot be read; answered as missing", "registry", req.Registry,
+			"pseudonym", fmt.Sprintf("%x", p[:8]), "err", err)
+	})
 	if err != nil {
 		n.log.Error("read shares", "registry", req.Registry, "err", err)
 		return &pb.GetResponse{Error: err.Error()}

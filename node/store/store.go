@@ -255,8 +255,10 @@ type Found struct {
 }
 
 // Latest returns the newest stored version of each pseudonym (nil where
-// none is stored). With metaOnly it reads only the index.
-func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*Found, error) {
+// none is stored). With metaOnly it reads only the index. A record whose
+// stored version cannot be read is reported through onCorrupt (if set) and
+// left out (nil), so one damaged record does not fail the others.
+func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool, onCorrupt ...func(pseudonym []byte, err error)) ([]*Found, error) {
 	if err := ValidRegistry(registry); err != nil {
 		return nil, err
 	}
@@ -279,11 +281,14 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool) ([]*
 			}
 			f := &Found{Meta: *m}
 			if !metaOnly {
-				if f.Share, err = getShare(txn, versionKey(registry, p, m.Version)); err != nil {
-					return err
+				if f.Share, err = getShare(txn, versionKey(registry, p, m.Version)); err == nil {
+					err = s.expand(txn, f.Share)
 				}
-				if err := s.expand(txn, f.Share); err != nil {
-					return err
+				if err != nil {
+					for _, report := range onCorrupt {
+						report(p, err)
+					}
+					continue
 				}
 			}
 			out[i] = f
