@@ -107,8 +107,8 @@ type principal struct {
 	nw *transport.Network
 }
 
-// rosterOf is the testnet's verified roster.
-func rosterOf(t *testing.T, dir string) roster.Roster {
+// loadRoster verifies the testnet's signed roster.
+func loadRoster(t *testing.T, dir string) (roster.Roster, roster.Digest) {
 	t.Helper()
 	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
 	if err != nil {
@@ -118,28 +118,20 @@ func rosterOf(t *testing.T, dir string) roster.Roster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := roster.Open(data, custodian.PublicKey())
+	r, d, err := roster.Open(data, custodian.PublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, d
+}
+
+func rosterOf(t *testing.T, dir string) roster.Roster {
+	r, _ := loadRoster(t, dir)
 	return r
 }
 
-// rosterDigest is the digest of the testnet's signed roster.
 func rosterDigest(t *testing.T, dir string) []byte {
-	t.Helper()
-	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, testnet.RosterFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, d, err := roster.Open(data, custodian.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := loadRoster(t, dir)
 	return d[:]
 }
 
@@ -149,18 +141,7 @@ func dial(t *testing.T, dir, keyFile string) *principal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	custodian, err := identity.Load(filepath.Join(dir, testnet.CustodianKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, testnet.RosterFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := roster.Open(data, custodian.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := rosterOf(t, dir)
 	g, err := transport.NewGater(r)
 	if err != nil {
 		t.Fatal(err)

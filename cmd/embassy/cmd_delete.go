@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/dataembassy/embassy/client"
 )
 
 func runDelete(ctx context.Context, e env, args []string) error {
@@ -21,11 +19,7 @@ found.`)
 	if fs.NArg() == 0 {
 		return usageErr("delete needs at least one KEY")
 	}
-	schema, cfg, err := schemaAndConfig(*regName, *clientFile)
-	if err != nil {
-		return err
-	}
-	c, err := client.Open(cfg)
+	schema, c, err := openRegistryClient(*regName, *clientFile)
 	if err != nil {
 		return err
 	}

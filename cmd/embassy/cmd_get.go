@@ -25,11 +25,7 @@ not found (or deleted), 4 if fewer than t nodes gave valid shares.`)
 	if fs.NArg() == 0 {
 		return usageErr("get needs at least one KEY")
 	}
-	schema, cfg, err := schemaAndConfig(*regName, *clientFile)
-	if err != nil {
-		return err
-	}
-	c, err := client.Open(cfg)
+	schema, c, err := openRegistryClient(*regName, *clientFile)
 	if err != nil {
 		return err
 	}

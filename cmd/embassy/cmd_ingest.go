@@ -72,6 +72,19 @@ has its share, or t+1 nodes do and the others' shares are held for them;
 	return nil
 }
 
+// openRegistryClient resolves --registry and --client and connects.
+func openRegistryClient(regName, clientFile string) (registry.Schema, *client.Client, error) {
+	schema, cfg, err := schemaAndConfig(regName, clientFile)
+	if err != nil {
+		return registry.Schema{}, nil, err
+	}
+	c, err := client.Open(cfg)
+	if err != nil {
+		return registry.Schema{}, nil, err
+	}
+	return schema, c, nil
+}
+
 func schemaAndConfig(regName, clientFile string) (registry.Schema, client.Config, error) {
 	if regName == "" {
 		return registry.Schema{}, client.Config{}, usageErr("--registry is required")
