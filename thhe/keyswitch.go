@@ -15,20 +15,22 @@ import (
 const MinKeySwitchLevel = 1
 
 // CiphertextDigest is the SHA-256 (domain-separated) of ct's canonical
-// encoding: the identity the once-per-ciphertext rule is keyed by.
-func CiphertextDigest(ct *rlwe.Ciphertext) ([32]byte, error) {
-	b, err := ct.MarshalBinary()
+// encoding (EncodeCiphertext): the identity the once-per-ciphertext rule is
+// keyed by.
+func CiphertextDigest(params Params, ct *rlwe.Ciphertext) ([32]byte, error) {
+	b, err := EncodeCiphertext(params, ct)
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("thhe: marshal ciphertext: %w", err)
+		return [32]byte{}, err
 	}
 	return digest("ciphertext", b), nil
 }
 
-// PublicKeyDigest identifies a key-switch target.
-func PublicKeyDigest(pk *rlwe.PublicKey) ([32]byte, error) {
-	b, err := pk.MarshalBinary()
+// PublicKeyDigest identifies a key-switch target (SHA-256 of
+// EncodePublicKey).
+func PublicKeyDigest(params Params, pk *rlwe.PublicKey) ([32]byte, error) {
+	b, err := EncodePublicKey(params, pk)
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("thhe: marshal public key: %w", err)
+		return [32]byte{}, err
 	}
 	return digest("publickey", b), nil
 }
@@ -42,6 +44,8 @@ type KeySwitchShare struct {
 	Digest [32]byte // CiphertextDigest of the input ciphertext
 	Target [32]byte // PublicKeyDigest of the target key
 	Share  multiparty.PublicKeySwitchShare
+
+	params *Params // for MarshalBinary
 }
 
 // KeySwitchShare returns this party's PCKS share for ct towards target, as
@@ -65,11 +69,11 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 	if err := checkPublicKey(params, target); err != nil {
 		return nil, err
 	}
-	d, err := CiphertextDigest(ct)
+	d, err := CiphertextDigest(params, ct)
 	if err != nil {
 		return nil, err
 	}
-	td, err := PublicKeyDigest(target)
+	td, err := PublicKeyDigest(params, target)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +93,7 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 	p.released[d] = true
 	s := pcks.AllocateShare(ct.Level())
 	pcks.GenShare(sk, target, ct, &s)
-	return &KeySwitchShare{From: p.id, Set: slices.Clone(set), Digest: d, Target: td, Share: s}, nil
+	return &KeySwitchShare{From: p.id, Set: slices.Clone(set), Digest: d, Target: td, Share: s, params: &p.g.Params}, nil
 }
 
 // Released reports whether the party has released a share for the
@@ -108,7 +112,7 @@ func AggregateKeySwitch(g Group, ct *rlwe.Ciphertext, shares []*KeySwitchShare) 
 	if err := checkCiphertext(params, ct); err != nil {
 		return nil, err
 	}
-	d, err := CiphertextDigest(ct)
+	d, err := CiphertextDigest(params, ct)
 	if err != nil {
 		return nil, err
 	}

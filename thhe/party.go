@@ -44,6 +44,8 @@ type Party struct {
 type ThresholdShare struct {
 	From, To int
 	Share    multiparty.ShamirSecretShare
+
+	params *Params // for MarshalBinary
 }
 
 // NewParty creates party id (1..g.N) with a fresh secret contribution.
@@ -112,7 +114,7 @@ func (p *Party) ThresholdShares() (map[int]*ThresholdShare, error) {
 		}
 		s := p.thr.AllocateThresholdSecretShare()
 		p.thr.GenShamirSecretShare(multiparty.ShamirPublicPoint(j), *p.poly, &s)
-		out[j] = &ThresholdShare{From: p.id, To: j, Share: s}
+		out[j] = &ThresholdShare{From: p.id, To: j, Share: s, params: &p.g.Params}
 	}
 	return out, nil
 }

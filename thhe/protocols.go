@@ -16,6 +16,8 @@ type CKGShare struct {
 	Set   ActiveSet
 	Seed  Seed
 	Share multiparty.PublicKeyGenShare
+
+	params *Params // for MarshalBinary
 }
 
 // CKGShare returns this party's public-key share for the instance (set, seed).
@@ -30,7 +32,7 @@ func (p *Party) CKGShare(set ActiveSet, seed Seed) (*CKGShare, error) {
 	crp := ckg.SampleCRP(seed.crs("ckg", 0))
 	s := ckg.AllocateShare()
 	ckg.GenShare(sk, crp, &s)
-	return &CKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, Share: s}, nil
+	return &CKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, Share: s, params: &p.g.Params}, nil
 }
 
 // AggregateCKG combines the shares of all members of one active set into
@@ -79,6 +81,8 @@ type RKGShare struct {
 	Set   ActiveSet
 	Seed  Seed
 	Share multiparty.RelinearizationKeyGenShare
+
+	params *Params // for MarshalBinary
 }
 
 // RKGShareRound1 starts relinearisation-key generation for (set, seed). The
@@ -99,7 +103,7 @@ func (p *Party) RKGShareRound1(set ActiveSet, seed Seed) (*RKGShare, error) {
 	eph, r1, _ := rkg.AllocateShare()
 	rkg.GenShareRoundOne(sk, crp, eph, &r1)
 	p.rkg[seed] = &rkgState{set: slices.Clone(set), eph: eph}
-	return &RKGShare{From: p.id, Round: 1, Set: slices.Clone(set), Seed: seed, Share: r1}, nil
+	return &RKGShare{From: p.id, Round: 1, Set: slices.Clone(set), Seed: seed, Share: r1, params: &p.g.Params}, nil
 }
 
 func rkgTemplate(params Params, round int) multiparty.RelinearizationKeyGenShare {
@@ -140,7 +144,7 @@ func AggregateRKGRound1(g Group, seed Seed, shares []*RKGShare) (*RKGShare, erro
 	for _, s := range shares {
 		rkg.AggregateShares(agg, s.Share, &agg)
 	}
-	return &RKGShare{From: 0, Round: 1, Set: set, Seed: seed, Share: agg}, nil
+	return &RKGShare{From: 0, Round: 1, Set: set, Seed: seed, Share: agg, params: &g.Params}, nil
 }
 
 // RKGShareRound2 finishes this party's part of the instance that agg1 (the
@@ -170,7 +174,7 @@ func (p *Party) RKGShareRound2(agg1 *RKGShare) (*RKGShare, error) {
 	rkg.GenShareRoundTwo(st.eph, sk, agg1.Share, &r2)
 	zero(st.eph)
 	st.eph = nil // keep the entry so the seed cannot be reused
-	return &RKGShare{From: p.id, Round: 2, Set: slices.Clone(st.set), Seed: agg1.Seed, Share: r2}, nil
+	return &RKGShare{From: p.id, Round: 2, Set: slices.Clone(st.set), Seed: agg1.Seed, Share: r2, params: &p.g.Params}, nil
 }
 
 // AggregateRKG combines the round-1 aggregate and all round-2 shares into
@@ -223,6 +227,8 @@ type GKGShare struct {
 	Set    ActiveSet
 	Seed   Seed
 	Shares []multiparty.GaloisKeyGenShare
+
+	params *Params // for MarshalBinary
 }
 
 // GKGShare returns this party's shares of the inner-sum Galois keys for the
@@ -236,7 +242,7 @@ func (p *Party) GKGShare(set ActiveSet, seed Seed) (*GKGShare, error) {
 	}
 	gkg := multiparty.NewGaloisKeyGenProtocol(p.g.Params.Parameters)
 	els := InnerSumGaloisElements(p.g.Params)
-	out := &GKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, Shares: make([]multiparty.GaloisKeyGenShare, len(els))}
+	out := &GKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, Shares: make([]multiparty.GaloisKeyGenShare, len(els)), params: &p.g.Params}
 	for i, el := range els {
 		out.Shares[i] = gkg.AllocateShare()
 		if err := gkg.GenShare(sk, el, gkg.SampleCRP(seed.crs("gkg", el)), &out.Shares[i]); err != nil {

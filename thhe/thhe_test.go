@@ -345,7 +345,7 @@ func TestOneShareperCiphertext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := CiphertextDigest(ct)
+	d, _ := CiphertextDigest(f.g.Params, ct)
 	p := f.parties[2]
 	if p.Released(d) {
 		t.Fatal("fresh ciphertext already released")
