@@ -1,0 +1,99 @@
+// Package thhe is the pure-math core of Embassy's encrypted queries:
+// threshold homomorphic encryption (BGV) on lattigo v6's multiparty package.
+//
+// # What it does
+//
+// N embassy nodes ("parties", numbered 1..N) jointly hold a BGV secret key
+// that no single node ever has: each party samples its own contribution
+// sk_i, the collective key is s = Σ sk_i, and each party Shamir-shares its
+// sk_i (degree T-1) among all parties, so that every party ends up with a
+// T-of-N share of s and erases sk_i (no dealer). Any T parties — an
+// ActiveSet — turn their threshold shares into additive shares of s
+// (Lagrange weighting, lattigo's Combiner) and run a protocol:
+//
+//   - CKG: the collective public key, under which registry values are
+//     encrypted (Encrypt).
+//   - RKG (two rounds): the relinearisation key, for ciphertext products
+//     (Evaluator.Mul, FilteredSum).
+//   - GKG: the Galois keys for InnerSum (summing all N slots).
+//   - PCKS (KeySwitchShare / AggregateKeySwitch): re-encrypt a result from
+//     the collective key to a querier's own public key; only the querier
+//     can then decrypt (Decrypt).
+//
+// All types are sans-IO: a Party method returns a share, a package-level
+// Aggregate function combines the shares of all members of one active set.
+// Every protocol instance takes an agreed Seed from which all common random
+// polynomials are derived (domain-separated per protocol and Galois
+// element); all members of an instance must use the same ActiveSet (sorted,
+// exactly T members) for every round.
+//
+// # Guarantees
+//
+//   - Passive (honest-but-curious) security only, as lattigo's multiparty
+//     protocols: a coalition of at most T-1 parties that follows the
+//     protocol learns nothing about the collective secret key (Shamir
+//     shares of degree T-1; RLWE for everything public). Nothing here
+//     detects a party that sends a malformed-but-well-shaped share: the
+//     result is then simply wrong. Shape checks only stop panics.
+//   - Threshold: every Aggregate function refuses (ErrNotEnoughShares)
+//     unless it has exactly one share from each of the T members of one
+//     active set; fewer shares never produce a wrong key or plaintext.
+//   - Once per ciphertext: a Party releases at most one key-switch share
+//     per ciphertext (SHA-256 of its canonical encoding), whatever the
+//     active set or target; a second request returns
+//     ErrShareAlreadyReleased. Two shares of one ciphertext, each with
+//     fresh flooding noise, leak information about the key share. The
+//     record lives in the Party object only: a node that restarts must
+//     persist and restore it (not provided yet). Re-randomising a
+//     ciphertext (adding an encryption of zero) yields a new digest; that is
+//     how a failover gets a fresh attempt, and why a node must only
+//     key-switch ciphertexts it computed itself from an authorised query.
+//   - Noise flooding: each key-switch share carries Gaussian noise of
+//     standard deviation Params.FloodSigma (DefaultFloodSigma = 2^30, bound
+//     6σ), the value lattigo's int_psi and int_pir examples use. It is NOT a
+//     proven statistical-security bound for our circuits: that needs the
+//     result ciphertext's noise to be estimated (or measured) and σ set to
+//     2^λ times it. The moduli leave room for a larger σ at level ≥ 1.
+//   - Decoders (Group.Decode*, DecodeCiphertext, DecodePublicKey) never
+//     panic on arbitrary input (fuzzed) and refuse shares made under other
+//     parameters (a fingerprint of the parameters is in every encoding).
+//
+// Not guaranteed: security against active (malicious) parties, robustness
+// (one missing member stalls an instance; start a new one with another
+// set and seed), completeness of setup (all N parties must take part; no
+// complaints or verifiable secret sharing), forward secrecy, or anything
+// about who may ask which query (the caller's policy).
+//
+// # Parameters
+//
+// ProductionParams: BGV with N = 2^14 slots, Q = 56+55+55 bits and
+// P = 55+55 bits, log(QP) ≈ 276, lattigo's default ternary secret and Gaussian error (σ = 3.2). The HE
+// standard (homomorphicencryption.org, 2018) allows log(QP) ≤ 438 at
+// N = 2^14 for 128-bit classical security, so we claim 128-bit security
+// with margin. The plaintext modulus T = PlaintextModulus is a 35-bit prime
+// ≡ 1 mod 2^16, so all N slots are usable; decoded slots are signed
+// integers in ±MaxSlotValue (≈ 1.7·10^10). A SUM beyond that wraps mod T:
+// 2^20-bounded values can be summed over at most 2^14 rows per result
+// slot. Larger aggregates must be split (limbs, or several ciphertexts
+// combined in the clear by the querier). Depth: one multiplication
+// (Evaluator.Mul rescales from level 2 to 1); key switching needs level ≥ 1
+// (MinKeySwitchLevel).
+//
+// TestParams: the same moduli at N = 2^12 — NOT SECURE (the standard allows
+// log(QP) ≤ 109 there). It exists so that tests and fuzzing stay fast;
+// every behaviour except speed and security is the same.
+//
+// # Lattigo notes
+//
+//   - In t < n mode every protocol must use Combiner.GenAdditiveShare for
+//     one fixed, identically ordered set; ActiveSet is kept sorted and each
+//     party caches one additive share per set.
+//   - GaloisElementsForInnerSum includes the identity element; it needs no
+//     key and InnerSumGaloisElements leaves it out.
+//   - Lattigo's UnmarshalBinary/ReadFrom allocate lengths read from the
+//     input and its arithmetic panics on mis-shaped polynomials, so neither
+//     sees untrusted input here.
+//   - Lattigo v6.1.1 imports github.com/stretchr/testify (and so net/http)
+//     from non-test files (utils/buffer/utils.go, schemes/bgv/test_utils.go);
+//     this package itself imports no networking. See deps_test.go.
+package thhe

@@ -1,0 +1,156 @@
+package thhe
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tuneinsight/lattigo/v6/core/rlwe"
+	"github.com/tuneinsight/lattigo/v6/multiparty"
+	"github.com/tuneinsight/lattigo/v6/schemes/bgv"
+)
+
+// MinKeySwitchLevel is the lowest ciphertext level KeySwitchShare accepts:
+// at level 0 only one 56-bit prime is left, too little room for T times the
+// flooding noise.
+const MinKeySwitchLevel = 1
+
+// CiphertextDigest is the SHA-256 (domain-separated) of ct's canonical
+// encoding (EncodeCiphertext): the identity the once-per-ciphertext rule is
+// keyed by.
+func CiphertextDigest(params Params, ct *rlwe.Ciphertext) ([32]byte, error) {
+	b, err := EncodeCiphertext(params, ct)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return digest("ciphertext", b), nil
+}
+
+// PublicKeyDigest identifies a key-switch target (SHA-256 of
+// EncodePublicKey).
+func PublicKeyDigest(params Params, pk *rlwe.PublicKey) ([32]byte, error) {
+	b, err := EncodePublicKey(params, pk)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return digest("publickey", b), nil
+}
+
+// KeySwitchShare is a party's share of re-encrypting one ciphertext from the
+// collective key to a target public key (PCKS). It carries the digests of
+// the ciphertext and target so the aggregator cannot mix shares.
+type KeySwitchShare struct {
+	From   int
+	Set    ActiveSet
+	Digest [32]byte // CiphertextDigest of the input ciphertext
+	Target [32]byte // PublicKeyDigest of the target key
+	Share  multiparty.PublicKeySwitchShare
+
+	params *Params // for MarshalBinary
+}
+
+// KeySwitchShare returns this party's PCKS share for ct towards target, as
+// a member of set. It releases at most one share per ciphertext, ever (for
+// the life of this Party object): a second request for the same ciphertext
+// bytes — with any set or target — fails with ErrShareAlreadyReleased,
+// because two shares with independent flooding noise for one ciphertext
+// leak information about the secret key. The digest is recorded before the
+// share is computed, so even a failed attempt uses up the ciphertext.
+//
+// The share includes fresh flooding noise of standard deviation
+// Params.FloodSigma.
+func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.PublicKey) (*KeySwitchShare, error) {
+	params := p.g.Params
+	if err := checkCiphertext(params, ct); err != nil {
+		return nil, err
+	}
+	if ct.Level() < MinKeySwitchLevel {
+		return nil, fmt.Errorf("thhe: ciphertext at level %d, key switching needs ≥ %d", ct.Level(), MinKeySwitchLevel)
+	}
+	if err := checkPublicKey(params, target); err != nil {
+		return nil, err
+	}
+	d, err := CiphertextDigest(params, ct)
+	if err != nil {
+		return nil, err
+	}
+	td, err := PublicKeyDigest(params, target)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.released[d] {
+		return nil, ErrShareAlreadyReleased
+	}
+	sk, err := p.additiveShare(set)
+	if err != nil {
+		return nil, err
+	}
+	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.flooding())
+	if err != nil {
+		return nil, fmt.Errorf("thhe: key-switch protocol: %w", err)
+	}
+	p.released[d] = true
+	s := pcks.AllocateShare(ct.Level())
+	pcks.GenShare(sk, target, ct, &s)
+	return &KeySwitchShare{From: p.id, Set: slices.Clone(set), Digest: d, Target: td, Share: s, params: &p.g.Params}, nil
+}
+
+// Released reports whether the party has released a share for the
+// ciphertext with this digest.
+func (p *Party) Released(d [32]byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.released[d]
+}
+
+// AggregateKeySwitch combines the shares of all members of one set for ct
+// into a ciphertext under the target key. Fewer shares than the set has
+// members give ErrNotEnoughShares, never a wrong ciphertext.
+func AggregateKeySwitch(g Group, ct *rlwe.Ciphertext, shares []*KeySwitchShare) (*rlwe.Ciphertext, error) {
+	params := g.Params
+	if err := checkCiphertext(params, ct); err != nil {
+		return nil, err
+	}
+	d, err := CiphertextDigest(params, ct)
+	if err != nil {
+		return nil, err
+	}
+	hs := make([]header, len(shares))
+	for i, s := range shares {
+		if s == nil {
+			return nil, fmt.Errorf("thhe: nil key-switch share")
+		}
+		if s.Digest != d {
+			return nil, fmt.Errorf("thhe: key-switch share from %d is for another ciphertext: %w", s.From, ErrMismatch)
+		}
+		if s.Target != shares[0].Target {
+			return nil, fmt.Errorf("thhe: key-switch shares for different targets: %w", ErrMismatch)
+		}
+		if len(s.Share.Value) != 2 || s.Share.MetaData == nil {
+			return nil, fmt.Errorf("thhe: malformed key-switch share from %d", s.From)
+		}
+		for _, v := range s.Share.Value {
+			if err := checkPoly(params.N(), ct.Level(), v); err != nil {
+				return nil, fmt.Errorf("thhe: key-switch share from %d: %w", s.From, err)
+			}
+		}
+		hs[i] = header{s.From, s.Set}
+	}
+	if _, err := checkShares(g, hs); err != nil {
+		return nil, err
+	}
+	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.flooding())
+	if err != nil {
+		return nil, fmt.Errorf("thhe: key-switch protocol: %w", err)
+	}
+	agg := pcks.AllocateShare(ct.Level())
+	for _, s := range shares {
+		if err := pcks.AggregateShares(agg, s.Share, &agg); err != nil {
+			return nil, fmt.Errorf("thhe: aggregate key-switch shares: %w", err)
+		}
+	}
+	out := bgv.NewCiphertext(params.Parameters, 1, ct.Level())
+	pcks.KeySwitch(ct, agg, out)
+	return out, nil
+}
