@@ -46,6 +46,16 @@ func statusOf(t *testing.T, addr string) node.Status {
 	return st
 }
 
+// nodeStatus reads the status page of testnet node k.
+func nodeStatus(t *testing.T, dir string, k int) node.Status {
+	t.Helper()
+	cfg, err := node.LoadConfig(filepath.Join(testnet.NodeDir(dir, k), testnet.NodeConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return statusOf(t, cfg.StatusAddr)
+}
+
 // metric reads one sample, e.g. `embassy_store_records_total` or
 // `embassy_get_keys_total{result="found"}`, from a /metrics page.
 func metric(t *testing.T, page, series string) float64 {
