@@ -5,8 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -34,6 +37,10 @@ type Config struct {
 	HandoffInterval string `toml:"handoff_interval"`
 	// LogLevel is debug, info, warn or error (default info).
 	LogLevel string `toml:"log_level"`
+	// StatusAddr is the host:port of the node's operator HTTP server
+	// (/healthz, /status, /metrics), e.g. 127.0.0.1:8701; empty turns it
+	// off. Use 0.0.0.0 or [::] as host to listen on every interface.
+	StatusAddr string `toml:"status_addr"`
 
 	custodian ed25519.PublicKey
 	handoff   time.Duration
@@ -91,8 +98,36 @@ func (c *Config) validate() error {
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		return err
 	}
+	if err := validStatusAddr(c.StatusAddr); err != nil {
+		return err
+	}
 	if _, err := os.Stat(c.RosterFile); err != nil {
 		return fmt.Errorf("%w: roster_file: %w", ErrBadConfig, err)
+	}
+	return nil
+}
+
+// validStatusAddr accepts "" (off) or host:port with a non-empty host and
+// a numeric port.
+func validStatusAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		var p int
+		p, err = strconv.Atoi(port)
+		switch {
+		case err != nil || p < 0 || p > 65535:
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		case host == "":
+			err = errors.New("host is empty (use 0.0.0.0 to listen on every interface)")
+		case strings.ContainsAny(host, " \t/"):
+			err = fmt.Errorf("host %q is not a host name or IP address", host)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: status_addr %q: want host:port: %w", ErrBadConfig, addr, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 
 	"github.com/dataembassy/embassy/identity"
@@ -18,24 +19,47 @@ import (
 
 func (n *Node) handleStore(_ context.Context, c transport.Caller, req *pb.StoreRequest) *pb.StoreResponse {
 	if c.Role != roster.RoleCustodian {
+		n.metrics.StoreRefused.Add(1)
+		n.metrics.Refuse("store", reasonRole)
 		return &pb.StoreResponse{Error: fmt.Sprintf("%v: only the custodian may store", transport.ErrRefused)}
 	}
 	stored, already, err := n.storeShares(req)
 	if err != nil {
+		n.metrics.StoreRefused.Add(1)
+		n.metrics.Refuse("store", reasonOf(err))
 		n.log.Warn("store refused", "registry", req.Registry, "items", len(req.Items), "err", err)
 		return &pb.StoreResponse{Error: err.Error()}
 	}
+	n.metrics.StoreOK.Add(1)
 	n.log.Debug("stored", "registry", req.Registry, "new", stored, "already", already)
 	return &pb.StoreResponse{Stored: uint32(stored), AlreadyPresent: uint32(already)}
+}
+
+// refusal tags an error with the reason Metrics counts it under.
+type refusal struct {
+	reason string
+	err    error
+}
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
+
+// reasonOf is the refusal reason of err (internal if it has none).
+func reasonOf(err error) string {
+	var r refusal
+	if errors.As(err, &r) {
+		return r.reason
+	}
+	return reasonInternal
 }
 
 // storeShares verifies every item of req and stores them all, or none.
 func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error) {
 	if err := store.ValidRegistry(req.Registry); err != nil {
-		return 0, 0, err
+		return 0, 0, refusal{reasonInvalid, err}
 	}
 	if len(req.Items) > protocol.MaxItemsPerRequest {
-		return 0, 0, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)
+		return 0, 0, refusal{reasonLimits, fmt.Errorf("%d items, at most %d per request", len(req.Items), protocol.MaxItemsPerRequest)}
 	}
 	var manifests []*pb.RecordManifest
 	var leaves []shares.Digest
@@ -45,7 +69,7 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 		manifests, err = n.verifier.CheckEach(req.Items, n.self.Index, req.Registry)
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, refusal{reasonInvalid, err}
 	}
 	vs := make([]store.Version, len(req.Items))
 	for i, it := range req.Items {
@@ -61,24 +85,38 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 	if err != nil {
 		return 0, 0, err
 	}
+	n.metrics.RecordsStored.Add(uint64(stored))
+	n.metrics.RecordsPresent.Add(uint64(len(vs) - stored))
 	return stored, len(vs) - stored, nil
 }
 
-func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {
+func (n *Node) handleGet(ctx context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {
+	resp, reason := n.get(ctx, c, req)
+	if reason != "" {
+		n.metrics.GetRefused.Add(1)
+		n.metrics.Refuse("get", reason)
+	} else {
+		n.metrics.GetOK.Add(1)
+	}
+	return resp
+}
+
+// get answers a Get request, or says why it refused it.
+func (n *Node) get(_ context.Context, c transport.Caller, req *pb.GetRequest) (*pb.GetResponse, string) {
 	if c.Role != roster.RoleCustodian && c.Role != roster.RoleService {
 		// Nodes may not read each other's shares: t-1 colluding nodes could
 		// otherwise pool a t-th share through an honest one.
-		return &pb.GetResponse{Error: fmt.Sprintf("%v: a %s may not read shares", transport.ErrRefused, c.Role)}
+		return &pb.GetResponse{Error: fmt.Sprintf("%v: a %s may not read shares", transport.ErrRefused, c.Role)}, reasonRole
 	}
 	if len(req.Pseudonyms) > protocol.MaxItemsPerRequest {
-		return &pb.GetResponse{Error: fmt.Sprintf("%d keys, at most %d per request", len(req.Pseudonyms), protocol.MaxItemsPerRequest)}
+		return &pb.GetResponse{Error: fmt.Sprintf("%d keys, at most %d per request", len(req.Pseudonyms), protocol.MaxItemsPerRequest)}, reasonLimits
 	}
 	if len(req.Nonce) > 64 {
-		return &pb.GetResponse{Error: "nonce longer than 64 bytes"}
+		return &pb.GetResponse{Error: "nonce longer than 64 bytes"}, reasonLimits
 	}
 	for _, p := range req.Pseudonyms {
 		if len(p) != protocol.PseudonymSize {
-			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}
+			return &pb.GetResponse{Error: fmt.Sprintf("pseudonym of %d bytes, want %d", len(p), protocol.PseudonymSize)}, reasonLimits
 		}
 	}
 	latest, err := n.store.Latest(req.Registry, req.Pseudonyms, req.MetaOnly, func(p []byte, err error) {
@@ -87,26 +125,33 @@ func (n *Node) handleGet(_ context.Context, c transport.Caller, req *pb.GetReque
 	})
 	if err != nil {
 		n.log.Error("read shares", "registry", req.Registry, "err", err)
-		return &pb.GetResponse{Error: err.Error()}
+		return &pb.GetResponse{Error: err.Error()}, reasonInternal
 	}
 	items := make([]*pb.GetItem, len(latest))
+	found := 0
 	for i, f := range latest {
 		if f == nil {
 			items[i] = &pb.GetItem{}
 			continue
 		}
+		found++
 		items[i] = &pb.GetItem{Found: true, Latest: f.Share, Version: f.Version,
 			Tombstone: f.Tombstone, ContentTag: f.ContentTag}
 	}
+	var resp *pb.GetResponse
 	if req.MetaOnly {
-		return &pb.GetResponse{Items: items}
+		resp = &pb.GetResponse{Items: items}
+	} else {
+		sealed, err := n.sealReply(c, req, items)
+		if err != nil {
+			n.log.Error("seal reply", "err", err)
+			return &pb.GetResponse{Error: "internal error sealing the reply"}, reasonInternal
+		}
+		resp = &pb.GetResponse{SealedItems: sealed}
 	}
-	sealed, err := n.sealReply(c, req, items)
-	if err != nil {
-		n.log.Error("seal reply", "err", err)
-		return &pb.GetResponse{Error: "internal error sealing the reply"}
-	}
-	return &pb.GetResponse{SealedItems: sealed}
+	n.metrics.KeysServed.Add(uint64(found))
+	n.metrics.KeysMissing.Add(uint64(len(items) - found))
+	return resp, ""
 }
 
 // sealReply seals items to the caller's roster key: only the caller can
@@ -126,18 +171,21 @@ func (n *Node) sealReply(c transport.Caller, req *pb.GetRequest, items []*pb.Get
 
 func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.HandoffRequest) *pb.HandoffResponse {
 	if c.Role != roster.RoleCustodian && c.Role != roster.RoleNode {
+		n.metrics.Refuse("handoff", reasonRole)
 		return &pb.HandoffResponse{Error: fmt.Sprintf("%v: a %s may not hand off parcels", transport.ErrRefused, c.Role)}
 	}
 	resp := &pb.HandoffResponse{}
 	var hold []*pb.Parcel
 	for i, p := range req.Parcels {
 		if err := checkParcel(p, n.roster.N()); err != nil {
+			n.metrics.ParcelsRefused.Add(1)
 			n.log.Warn("parcel refused", "index", i, "err", err)
 			resp.RefusedIds = append(resp.RefusedIds, p.Id)
 			continue
 		}
 		if int(p.Target) != n.self.Index {
 			if c.Role != roster.RoleCustodian {
+				n.metrics.Refuse("handoff", reasonRole)
 				return &pb.HandoffResponse{Error: "only the custodian may ask a node to hold parcels"}
 			}
 			hold = append(hold, p)
@@ -146,16 +194,20 @@ func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.Hand
 		// Each parcel stands alone: one that can never be accepted does
 		// not hold back the others.
 		if err := n.acceptParcel(p); err != nil {
+			n.metrics.ParcelsRefused.Add(1)
 			n.log.Warn("parcel refused", "index", i, "err", err)
 			resp.RefusedIds = append(resp.RefusedIds, p.Id)
 			continue
 		}
+		n.metrics.ParcelsAccepted.Add(1)
 		resp.AcceptedIds = append(resp.AcceptedIds, p.Id)
 	}
 	if len(hold) > 0 {
 		if err := n.store.PutParcels(hold); err != nil {
+			n.metrics.Refuse("handoff", reasonInternal)
 			return &pb.HandoffResponse{Error: err.Error()}
 		}
+		n.metrics.ParcelsHeld.Add(uint64(len(hold)))
 		for _, p := range hold {
 			resp.AcceptedIds = append(resp.AcceptedIds, p.Id)
 		}

@@ -50,12 +50,14 @@ func (n *Node) deliverTo(ctx context.Context, target uint32) {
 			n.log.Error("forget delivered parcels", "err", err)
 			return
 		}
+		n.metrics.ParcelsDelivered.Add(uint64(len(done)))
 		if len(refused) > 0 {
 			n.log.Warn("target refused parcels for good; set aside", "target", n.net.NodeName(int(target)), "parcels", len(refused))
 			if err := n.store.QuarantineParcels(refused); err != nil {
 				n.log.Error("set aside refused parcels", "err", err)
 				return
 			}
+			n.metrics.ParcelsSetAside.Add(uint64(len(refused)))
 		}
 		n.log.Info("handed off parcels", "target", n.net.NodeName(int(target)), "parcels", len(done))
 		if len(done)+len(refused) == 0 {

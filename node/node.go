@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/dataembassy/embassy/identity"
@@ -16,6 +18,7 @@ import (
 	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/transport"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // ErrNotOnRoster is returned when the node's own key is not in the roster.
@@ -33,6 +36,16 @@ type Node struct {
 	host     host.Host
 	net      *transport.Network
 	verifier *protocol.Verifier
+	metrics  *Metrics
+	started  time.Time
+
+	// The status server (nil when status_addr is empty). Its handlers hold
+	// mu for reading; Close holds it to close the store and host.
+	mu       sync.RWMutex
+	http     *http.Server
+	httpAddr string
+	httpDone chan struct{}
+	peers    map[peer.ID]principal
 }
 
 // Start loads the node's identity and roster, opens its store and starts
@@ -60,9 +73,14 @@ func Start(cfg Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: log, id: id, roster: r, digest: digest, self: self, store: st,
-		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold)}
+		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold),
+		metrics:  NewMetrics(), started: time.Now()}
 	if err := n.startHost(); err != nil {
 		st.Close()
+		return nil, err
+	}
+	if err := n.startStatus(); err != nil {
+		n.Close()
 		return nil, err
 	}
 	return n, nil
@@ -113,7 +131,9 @@ func (n *Node) Run(ctx context.Context) error {
 
 // Close stops serving and closes the store.
 func (n *Node) Close() error {
-	var errs []error
+	errs := []error{n.stopStatus()}
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if n.host != nil {
 		errs = append(errs, n.host.Close())
 		n.host = nil
@@ -130,3 +150,9 @@ func (n *Node) Index() int { return n.self.Index }
 
 // Host is the node's libp2p host.
 func (n *Node) Host() host.Host { return n.host }
+
+// StatusAddr is the address the status server listens on ("" if off).
+func (n *Node) StatusAddr() string { return n.httpAddr }
+
+// Metrics are the node's counters since start.
+func (n *Node) Metrics() *Metrics { return n.metrics }

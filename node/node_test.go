@@ -260,6 +260,9 @@ func TestNodes(t *testing.T) {
 		if len(hand.RefusedIds) != 1 || !bytes.Equal(hand.RefusedIds[0], id[:]) || hand.Accepted != 0 {
 			t.Errorf("parcel made by a node: %v, want it refused", hand)
 		}
+		if got := nodeStatus(t, dir, 1).Counters.ParcelsRefused; got != 1 {
+			t.Errorf("node1 counts %d refused parcels, want 1", got)
+		}
 	})
 
 	// Node 3 down: the batch reaches t=2 nodes, so it is pending, parcels
@@ -317,6 +320,30 @@ func TestNodes(t *testing.T) {
 			t.Fatalf("node 3 holds %d of %d records handed off to it (last error %v)", have, len(ps), err)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The status pages count the hand-off: nodes 1 and 2 took parcels to
+	// hold and delivered them, node 3 accepted them, nothing is left held.
+	var toHold, delivered uint64
+	for {
+		toHold, delivered = 0, 0
+		left := 0
+		for k := 1; k <= 2; k++ {
+			st := nodeStatus(t, dir, k)
+			toHold += st.Counters.ParcelsHeld
+			delivered += st.Counters.ParcelsDelivered
+			left += st.ParcelsHeld["node3"]
+		}
+		if delivered > 0 && left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status pages: %d parcels taken to hold, %d delivered, %d still held for node3", toHold, delivered, left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st := nodeStatus(t, dir, 3); toHold == 0 || st.Counters.ParcelsAccepted == 0 || st.Counters.RecordsStored == 0 {
+		t.Errorf("status pages: %d parcels taken to hold; node3 counters %+v", toHold, st.Counters)
 	}
 
 	// With node 1 down, nodes 2 and 3 serve everything, the handed-off

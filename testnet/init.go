@@ -96,7 +96,9 @@ func build(dir string, o Options) error {
 		Custodian: roster.Principal{Name: "custodian", SigningKey: custodian.PublicKey(), SealKey: custodian.SealPublicKey()},
 		Services:  []roster.Principal{{Name: "statistics", SigningKey: service.PublicKey(), SealKey: service.SealPublicKey()}},
 	}
-	ports, err := freePorts(o.Host, o.Nodes)
+	// One port per node for libp2p (TCP and QUIC), then one per node for
+	// its status server, all found in one pass so none repeats.
+	ports, err := freePorts(o.Host, 2*o.Nodes)
 	if err != nil {
 		return err
 	}
@@ -113,7 +115,8 @@ func build(dir string, o Options) error {
 		}
 		r.Nodes = append(r.Nodes, roster.Node{Index: k, Name: fmt.Sprintf("node%d", k), Ally: a.ally, Country: a.country,
 			SigningKey: id.PublicKey(), SealKey: id.SealPublicKey(), Addrs: addrs})
-		if err := writeNodeConfig(nd, k, addrs, custodian); err != nil {
+		status := net.JoinHostPort(o.Host, strconv.Itoa(ports[o.Nodes+k-1]))
+		if err := writeNodeConfig(nd, k, addrs, status, custodian); err != nil {
 			return err
 		}
 	}
@@ -142,7 +145,7 @@ func newKey(path string) (*identity.Identity, error) {
 	return id, id.Save(path)
 }
 
-func writeNodeConfig(nd string, k int, addrs []string, custodian *identity.Identity) error {
+func writeNodeConfig(nd string, k int, addrs []string, status string, custodian *identity.Identity) error {
 	cfg := fmt.Sprintf(`# Embassy node configuration (see README "Configuration").
 name = "node%d"
 identity_file = %q
@@ -152,7 +155,8 @@ listen = [%q, %q]
 custodian_key = %q
 handoff_interval = "1s"
 log_level = "info"
-`, k, NodeKey, RosterFile, addrs[0], addrs[1], base64.StdEncoding.EncodeToString(custodian.PublicKey()))
+status_addr = %q
+`, k, NodeKey, RosterFile, addrs[0], addrs[1], base64.StdEncoding.EncodeToString(custodian.PublicKey()), status)
 	return os.WriteFile(filepath.Join(nd, NodeConfig), []byte(cfg), 0o644)
 }
 

@@ -2,8 +2,10 @@ package testnet
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dataembassy/embassy/client"
@@ -27,6 +29,7 @@ func TestInitLaysOutAWorkingNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	used := map[string]bool{} // ports of the roster's addresses and of the status servers
 	for k := 1; k <= 4; k++ {
 		cfg, err := node.LoadConfig(filepath.Join(NodeDir(dir, k), NodeConfig))
 		if err != nil {
@@ -42,6 +45,16 @@ func TestInitLaysOutAWorkingNetwork(t *testing.T) {
 		if len(cfg.Listen) != 2 || cfg.Listen[0] != r.Nodes[k-1].Addrs[0] {
 			t.Fatalf("node%d listens on %v, roster says %v", k, cfg.Listen, r.Nodes[k-1].Addrs)
 		}
+		for _, n := range r.Nodes {
+			for _, a := range n.Addrs {
+				used[strings.Split(a, "/")[4]] = true
+			}
+		}
+		_, port, err := net.SplitHostPort(cfg.StatusAddr)
+		if err != nil || used[port] {
+			t.Fatalf("node%d status_addr %q: want a port of its own (%v)", k, cfg.StatusAddr, err)
+		}
+		used[port] = true
 	}
 	for _, secret := range []string{CustodianKey, ServiceKey, NetworkSecret, filepath.Join("node1", NodeKey)} {
 		st, err := os.Stat(filepath.Join(dir, secret))

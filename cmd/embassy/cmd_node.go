@@ -13,7 +13,8 @@ func runNode(ctx context.Context, e env, args []string) error {
 Run one embassy node in the foreground until SIGINT or SIGTERM. The node
 loads its key and the custodian-signed roster, opens its Badger store,
 listens on TCP (Noise) and QUIC, admits only the roster's peers, and hands
-off parcels it holds for nodes that were down. Logs go to standard error.`)
+off parcels it holds for nodes that were down. With status_addr set it
+serves /healthz, /status and /metrics over HTTP. Logs go to standard error.`)
 	config := fs.String("config", "", "node configuration file (TOML)")
 	if err := parse(fs, args); err != nil {
 		return err
