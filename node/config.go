@@ -34,6 +34,11 @@ type Config struct {
 	HandoffInterval string `toml:"handoff_interval"`
 	// LogLevel is debug, info, warn or error (default info).
 	LogLevel string `toml:"log_level"`
+	// HEParams selects the threshold-HE parameters of the federation key:
+	// "production" (the default; thhe.ProductionParams) or "test"
+	// (thhe.TestParams, NOT SECURE, for fast tests). Every node of a
+	// network must use the same.
+	HEParams string `toml:"he_params"`
 
 	custodian ed25519.PublicKey
 	handoff   time.Duration
@@ -90,6 +95,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	switch c.HEParams {
+	case "", "production", "test":
+	default:
+		return fmt.Errorf("%w: he_params %q: want production or test", ErrBadConfig, c.HEParams)
 	}
 	if _, err := os.Stat(c.RosterFile); err != nil {
 		return fmt.Errorf("%w: roster_file: %w", ErrBadConfig, err)
