@@ -39,6 +39,11 @@ import (
 //     and aggregates them; seeds come from protocol.KeySetupSeed, so every
 //     node agrees on them without a round trip. The others fetch the key
 //     from the coordinator.
+//  4. RKG: the coordinator runs both rounds of relinearisation-key
+//     generation with the active set (instance seeds "rkg/<attempt>"; a
+//     member answers a repeated request with the same share, and a member
+//     that lost its round-1 state makes the coordinator start a new
+//     attempt). The others fetch the key from the coordinator.
 //
 // Passive security only (as thhe): a node that sends a wrong share makes a
 // wrong key, it is not detected. A node that lost its store after dealing
@@ -53,6 +58,7 @@ const (
 	keyOutPrefix = "out/"   // out/<to>: sealed deal not yet acknowledged by node <to>
 	keyInPrefix  = "in/"    // in/<from>: sealed deal received from <from> (own share under own index)
 	keyPublic    = "public" // the collective public key, thhe.EncodePublicKey
+	keyRelin     = "relin"  // the relinearisation key, thhe.EncodeRelinKey
 	keyRoster    = "roster" // digest of the roster the setup belongs to
 )
 
@@ -65,6 +71,15 @@ type keySetup struct {
 	mu    sync.Mutex // serialises every change to the k/ entries and the fields below
 	party *thhe.Party
 	pk    []byte // encoded collective public key
+	rlk   []byte // encoded relinearisation key
+
+	rkgAttempt uint32            // coordinator: the RKG instance being tried
+	rkgShares  map[rkgKey][]byte // member: shares given per (seed, round), answered again
+}
+
+type rkgKey struct {
+	seed  thhe.Seed
+	round int
 }
 
 func heParams(name string) (thhe.Params, error) {
@@ -92,7 +107,7 @@ func (n *Node) openKeySetup() error {
 	if err != nil {
 		return err
 	}
-	ks := &keySetup{g: g, epoch: n.roster.Epoch, set: set}
+	ks := &keySetup{g: g, epoch: n.roster.Epoch, set: set, rkgShares: map[rkgKey][]byte{}}
 	n.keys = ks
 	owner, err := n.store.GetKey(keyRoster)
 	if err != nil {
@@ -108,6 +123,9 @@ func (n *Node) openKeySetup() error {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	if ks.pk, err = n.store.GetKey(keyPublic); err != nil {
+		return err
+	}
+	if ks.rlk, err = n.store.GetKey(keyRelin); err != nil {
 		return err
 	}
 	if err := n.assembleLocked(); err != nil {
@@ -216,14 +234,164 @@ func (n *Node) SetupKeys(ctx context.Context) (bool, error) {
 		if n.self.Index == keySetupCoordinator {
 			err = n.makePublicKey(ctx)
 		} else {
-			err = n.fetchPublicKey(ctx)
+			err = n.fetchKey(ctx, false)
 		}
 		if err != nil {
 			return false, err
 		}
 	}
 	_, havePK = n.FederationKey()
-	return pending == 0 && havePK, nil
+	_, haveRelin := n.RelinKey()
+	if ready && havePK && !haveRelin {
+		if n.self.Index == keySetupCoordinator {
+			err = n.makeRelinKey(ctx)
+		} else {
+			err = n.fetchKey(ctx, true)
+		}
+		if err != nil {
+			return false, err
+		}
+		_, haveRelin = n.RelinKey()
+	}
+	return pending == 0 && havePK && haveRelin, nil
+}
+
+// RelinKey returns the encoded relinearisation key (thhe.EncodeRelinKey)
+// once this node has it.
+func (n *Node) RelinKey() ([]byte, bool) {
+	if n.keys == nil {
+		return nil, false
+	}
+	n.keys.mu.Lock()
+	defer n.keys.mu.Unlock()
+	return slices.Clone(n.keys.rlk), n.keys.rlk != nil
+}
+
+func (n *Node) rkgSeed(attempt uint32) thhe.Seed {
+	return thhe.Seed(protocol.KeySetupSeed(n.digest[:], "rkg/"+strconv.FormatUint(uint64(attempt), 10), n.keys.epoch))
+}
+
+// makeRelinKey (coordinator) runs both rounds of relinearisation-key
+// generation with the active set. A member that lost its round-1 state
+// (it restarted) refuses round 2: the next pass starts a new attempt.
+func (n *Node) makeRelinKey(ctx context.Context) error {
+	ks := n.keys
+	ks.mu.Lock()
+	attempt := ks.rkgAttempt
+	ks.mu.Unlock()
+	seed := n.rkgSeed(attempt)
+	collect := func(round int, agg1 []byte) ([]*thhe.RKGShare, bool, error) {
+		shares := make([]*thhe.RKGShare, 0, len(ks.set))
+		for _, id := range ks.set {
+			var enc []byte
+			if id == n.self.Index {
+				var err error
+				if enc, err = n.rkgShare(seed, round, agg1); err != nil {
+					return nil, false, err
+				}
+			} else {
+				req := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Rkg{Rkg: &pb.RKGRequest{Attempt: attempt, Seed: seed[:],
+					ActiveSet: setToWire(ks.set), Round: uint32(round), Round1Aggregate: agg1}}}
+				resp := &pb.KeySetupResponse{}
+				if err := n.net.Exchange(ctx, id, protocol.KeySetupID, req, resp); err != nil {
+					n.log.Debug("key setup: active-set member away", "peer", n.net.NodeName(id), "err", err)
+					return nil, false, nil
+				}
+				if resp.NotReady {
+					return nil, false, nil
+				}
+				if resp.Error != "" {
+					ks.mu.Lock()
+					ks.rkgAttempt = attempt + 1
+					ks.mu.Unlock()
+					return nil, false, fmt.Errorf("key setup: %s refused RKG round %d (attempt %d; next pass starts over): %s",
+						n.net.NodeName(id), round, attempt, resp.Error)
+				}
+				enc = resp.RkgShare
+			}
+			s, err := ks.g.DecodeRKGShare(enc)
+			if err != nil {
+				return nil, false, fmt.Errorf("key setup: RKG share from %s: %w", n.net.NodeName(id), err)
+			}
+			if s.From != id || s.Round != round {
+				return nil, false, fmt.Errorf("key setup: %s sent an RKG share of party %d, round %d", n.net.NodeName(id), s.From, s.Round)
+			}
+			shares = append(shares, s)
+		}
+		return shares, true, nil
+	}
+	r1, ok, err := collect(1, nil)
+	if !ok || err != nil {
+		return err
+	}
+	agg1, err := thhe.AggregateRKGRound1(ks.g, seed, r1)
+	if err != nil {
+		return err
+	}
+	agg1Enc, err := agg1.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	r2, ok, err := collect(2, agg1Enc)
+	if !ok || err != nil {
+		return err
+	}
+	rlk, err := thhe.AggregateRKG(ks.g, agg1, r2)
+	if err != nil {
+		return err
+	}
+	enc, err := thhe.EncodeRelinKey(ks.g.Params, rlk)
+	if err != nil {
+		return err
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if err := n.store.UpdateKeys(map[string][]byte{keyRelin: enc}); err != nil {
+		return err
+	}
+	ks.rlk = enc
+	n.log.Info("key setup: relinearisation key made", "attempt", attempt, "relin_key", fingerprint(enc))
+	return nil
+}
+
+// rkgShare returns this node's share of round 1 or 2 of the RKG instance
+// seed, the same one if asked again.
+func (n *Node) rkgShare(seed thhe.Seed, round int, agg1Enc []byte) ([]byte, error) {
+	ks := n.keys
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if ks.party == nil {
+		return nil, errNotReady
+	}
+	if s, ok := ks.rkgShares[rkgKey{seed, round}]; ok {
+		return s, nil
+	}
+	var s *thhe.RKGShare
+	var err error
+	switch round {
+	case 1:
+		s, err = ks.party.RKGShareRound1(ks.set, seed)
+	case 2:
+		var agg1 *thhe.RKGShare
+		if agg1, err = ks.g.DecodeRKGShare(agg1Enc); err != nil {
+			return nil, fmt.Errorf("round-1 aggregate: %w", err)
+		}
+		if agg1.Seed != seed {
+			return nil, fmt.Errorf("round-1 aggregate of another instance")
+		}
+		s, err = ks.party.RKGShareRound2(agg1)
+	default:
+		return nil, fmt.Errorf("RKG round %d", round)
+	}
+	if err != nil {
+		return nil, err
+	}
+	enc, err := s.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	ks.rkgShares[rkgKey{seed, round}] = enc
+	return enc, nil
 }
 
 // deal samples and stores this node's contribution once.
@@ -361,10 +529,11 @@ func (n *Node) storePublicKey(enc []byte, how string) error {
 	return nil
 }
 
-// fetchPublicKey asks the coordinator for the collective public key.
-func (n *Node) fetchPublicKey(ctx context.Context) error {
+// fetchKey asks the coordinator for the collective public key or (relin)
+// the relinearisation key, checks its shape and stores it.
+func (n *Node) fetchKey(ctx context.Context, relin bool) error {
 	ks := n.keys
-	req := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Key{Key: &pb.CollectiveKeyRequest{}}}
+	req := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Key{Key: &pb.CollectiveKeyRequest{Relin: relin}}}
 	resp := &pb.KeySetupResponse{}
 	if err := n.net.Exchange(ctx, keySetupCoordinator, protocol.KeySetupID, req, resp); err != nil {
 		n.log.Debug("key setup: coordinator away", "err", err)
@@ -376,10 +545,26 @@ func (n *Node) fetchPublicKey(ctx context.Context) error {
 	if resp.Error != "" {
 		return fmt.Errorf("key setup: coordinator: %s", resp.Error)
 	}
-	if _, err := thhe.DecodePublicKey(ks.g.Params, resp.PublicKey); err != nil {
-		return fmt.Errorf("key setup: public key from the coordinator: %w", err)
+	if !relin {
+		if _, err := thhe.DecodePublicKey(ks.g.Params, resp.PublicKey); err != nil {
+			return fmt.Errorf("key setup: public key from the coordinator: %w", err)
+		}
+		return n.storePublicKey(resp.PublicKey, "received")
 	}
-	return n.storePublicKey(resp.PublicKey, "received")
+	if _, err := thhe.DecodeRelinKey(ks.g.Params, resp.RelinKey); err != nil {
+		return fmt.Errorf("key setup: relinearisation key from the coordinator: %w", err)
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if ks.rlk != nil {
+		return nil
+	}
+	if err := n.store.UpdateKeys(map[string][]byte{keyRelin: resp.RelinKey}); err != nil {
+		return err
+	}
+	ks.rlk = resp.RelinKey
+	n.log.Info("key setup: relinearisation key received", "relin_key", fingerprint(resp.RelinKey))
+	return nil
 }
 
 func setToWire(s thhe.ActiveSet) []uint32 {
@@ -433,10 +618,17 @@ func (n *Node) handleKeySetup(_ context.Context, c transport.Caller, req *pb.Key
 	case *pb.KeySetupRequest_Ckg:
 		resp.CkgShare, err = n.ckgShare(caller, body.Ckg)
 	case *pb.KeySetupRequest_Key:
-		resp.PublicKey, _ = n.FederationKey()
-		if resp.PublicKey == nil {
+		var have bool
+		if body.Key.GetRelin() {
+			resp.RelinKey, have = n.RelinKey()
+		} else {
+			resp.PublicKey, have = n.FederationKey()
+		}
+		if !have {
 			err = errNotReady
 		}
+	case *pb.KeySetupRequest_Rkg:
+		resp.RkgShare, err = n.answerRKG(caller, body.Rkg)
 	default:
 		err = fmt.Errorf("empty key setup request")
 	}
@@ -521,4 +713,24 @@ func (n *Node) ckgShare(caller roster.Node, r *pb.CKGShareRequest) ([]byte, erro
 		return nil, err
 	}
 	return s.MarshalBinary()
+}
+
+// answerRKG answers the coordinator's request for this node's share in one
+// round of relinearisation-key generation.
+func (n *Node) answerRKG(caller roster.Node, r *pb.RKGRequest) ([]byte, error) {
+	ks := n.keys
+	switch {
+	case caller.Index != keySetupCoordinator:
+		return nil, fmt.Errorf("%v: only the coordinator (node %d) collects RKG shares", transport.ErrRefused, keySetupCoordinator)
+	case r == nil:
+		return nil, fmt.Errorf("empty RKG request")
+	}
+	seed := n.rkgSeed(r.Attempt)
+	switch {
+	case !bytes.Equal(r.Seed, seed[:]) || !slices.Equal(r.ActiveSet, setToWire(ks.set)):
+		return nil, fmt.Errorf("RKG request for another seed or active set")
+	case !ks.set.Contains(n.self.Index):
+		return nil, fmt.Errorf("node %d is not in the active set %v", n.self.Index, []int(ks.set))
+	}
+	return n.rkgShare(seed, int(r.Round), r.Round1Aggregate)
 }

@@ -17,7 +17,8 @@ import (
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 )
 
-// waitKeys waits until nodes ks all hold a federation key and returns them.
+// waitKeys waits until nodes ks all hold a federation key and a
+// relinearisation key, and returns the federation keys.
 func waitKeys(t *testing.T, local *testnet.Local, ks ...int) map[int][]byte {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -25,7 +26,8 @@ func waitKeys(t *testing.T, local *testnet.Local, ks ...int) map[int][]byte {
 		keys := map[int][]byte{}
 		for _, k := range ks {
 			if n := local.Node(k); n != nil {
-				if pk, ok := n.FederationKey(); ok {
+				pk, ok := n.FederationKey()
+				if _, relin := n.RelinKey(); ok && relin {
 					keys[k] = pk
 				}
 			}
@@ -46,18 +48,27 @@ func waitKeys(t *testing.T, local *testnet.Local, ks ...int) map[int][]byte {
 	}
 }
 
-// roundTrip encrypts values under the federation key pk, key-switches the
-// ciphertext to a fresh querier key with the threshold shares of the nodes
-// in set and decrypts it.
-func roundTrip(t *testing.T, pk []byte, set []int, nodes ...*node.Node) {
+// roundTrip encrypts values under the federation key pk, squares them
+// with the relinearisation key rlk, key-switches the result to a fresh
+// querier key with the threshold shares of the nodes in set and decrypts it.
+func roundTrip(t *testing.T, pk, rlk []byte, set []int, nodes ...*node.Node) {
 	t.Helper()
 	_, g := nodes[0].ThresholdParty()
 	key, err := thhe.DecodePublicKey(g.Params, pk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []int64{42, -7, 1 << 30}
-	ct, err := thhe.Encrypt(g.Params, key, want)
+	relin, err := thhe.DecodeRelinKey(g.Params, rlk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []int64{42, -7, 1 << 15}
+	want := []int64{42 * 42, 49, 1 << 30}
+	x, err := thhe.Encrypt(g.Params, key, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := thhe.NewEvaluator(g.Params, thhe.EvaluationKeys{Relin: relin}).Mul(x, x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,10 +139,14 @@ func TestKeySetup(t *testing.T) {
 	// threshold shares (any t, not only the active set that made it)
 	// decrypt what is encrypted under it.
 	keys := waitKeys(t, local, 1, 2, 3)
-	if !bytes.Equal(keys[1], keys[2]) || !bytes.Equal(keys[1], keys[3]) {
-		t.Fatal("nodes hold different federation keys")
+	rlk, _ := local.Node(1).RelinKey()
+	for k := 2; k <= 3; k++ {
+		r, _ := local.Node(k).RelinKey()
+		if !bytes.Equal(keys[1], keys[k]) || !bytes.Equal(rlk, r) {
+			t.Fatalf("node %d holds other keys than node 1", k)
+		}
 	}
-	roundTrip(t, keys[1], []int{2, 3}, local.Node(2), local.Node(3))
+	roundTrip(t, keys[1], rlk, []int{2, 3}, local.Node(2), local.Node(3))
 
 	key := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Key{Key: &pb.CollectiveKeyRequest{}}}
 	t.Run("refusals", func(t *testing.T) {
@@ -154,11 +169,16 @@ func TestKeySetup(t *testing.T) {
 				t.Errorf("deal %d->%d: %v (%v), want it refused", d.From, d.To, resp, err)
 			}
 		}
-		// Only the coordinator collects CKG shares.
+		// Only the coordinator collects CKG and RKG shares.
 		resp := &pb.KeySetupResponse{}
 		ckg := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Ckg{Ckg: &pb.CKGShareRequest{}}}
 		if err := peer.nw.Exchange(ctx, 2, protocol.KeySetupID, ckg, resp); err != nil || resp.Error == "" || len(resp.CkgShare) != 0 {
 			t.Errorf("CKG request from node 3: %v (%v), want it refused", resp, err)
+		}
+		resp = &pb.KeySetupResponse{}
+		rkg := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Rkg{Rkg: &pb.RKGRequest{Round: 1}}}
+		if err := peer.nw.Exchange(ctx, 2, protocol.KeySetupID, rkg, resp); err != nil || resp.Error == "" || len(resp.RkgShare) != 0 {
+			t.Errorf("RKG request from node 3: %v (%v), want it refused", resp, err)
 		}
 
 		// A message that does not decode resets the stream; the node keeps serving.
@@ -188,8 +208,9 @@ func TestKeySetup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pk, ok := local.Node(3).FederationKey()
-	if !ok || !bytes.Equal(pk, keys[1]) {
-		t.Fatal("node 3 lost its federation key across a restart")
+	r, relin := local.Node(3).RelinKey()
+	if !ok || !relin || !bytes.Equal(pk, keys[1]) || !bytes.Equal(r, rlk) {
+		t.Fatal("node 3 lost its federation keys across a restart")
 	}
-	roundTrip(t, keys[1], []int{1, 3}, local.Node(1), local.Node(3))
+	roundTrip(t, keys[1], rlk, []int{1, 3}, local.Node(1), local.Node(3))
 }

@@ -32,10 +32,10 @@ func LimitsFor(id ID) Limits {
 	case HandoffID:
 		return Limits{MaxRequest: 32 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
 	case KeySetupID:
-		// A threshold deal is one secret polynomial over QP (655 KiB at
-		// N=2^14, 5 moduli) sealed; a response holds at most the collective
-		// public key (two such polynomials).
-		return Limits{MaxRequest: 2 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
+		// At N=2^14 with 5 moduli one polynomial over QP is 640 KiB: a
+		// threshold deal is one (sealed), the public key two, an RKG share,
+		// the round-1 aggregate and the relinearisation key four each.
+		return Limits{MaxRequest: 4 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
 	default:
 		return Limits{MaxRequest: 4 << 10, MaxResponse: 4 << 10, Deadline: 5 * time.Second}
 	}

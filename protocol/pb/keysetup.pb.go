@@ -33,6 +33,7 @@ type KeySetupRequest struct {
 	//	*KeySetupRequest_Deal
 	//	*KeySetupRequest_Ckg
 	//	*KeySetupRequest_Key
+	//	*KeySetupRequest_Rkg
 	Body          isKeySetupRequest_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -102,6 +103,15 @@ func (x *KeySetupRequest) GetKey() *CollectiveKeyRequest {
 	return nil
 }
 
+func (x *KeySetupRequest) GetRkg() *RKGRequest {
+	if x != nil {
+		if x, ok := x.Body.(*KeySetupRequest_Rkg); ok {
+			return x.Rkg
+		}
+	}
+	return nil
+}
+
 type isKeySetupRequest_Body interface {
 	isKeySetupRequest_Body()
 }
@@ -118,11 +128,17 @@ type KeySetupRequest_Key struct {
 	Key *CollectiveKeyRequest `protobuf:"bytes,3,opt,name=key,proto3,oneof"`
 }
 
+type KeySetupRequest_Rkg struct {
+	Rkg *RKGRequest `protobuf:"bytes,4,opt,name=rkg,proto3,oneof"`
+}
+
 func (*KeySetupRequest_Deal) isKeySetupRequest_Body() {}
 
 func (*KeySetupRequest_Ckg) isKeySetupRequest_Body() {}
 
 func (*KeySetupRequest_Key) isKeySetupRequest_Body() {}
+
+func (*KeySetupRequest_Rkg) isKeySetupRequest_Body() {}
 
 // ThresholdDeal carries the sender's Shamir share of its secret
 // contribution for one recipient, HPKE-sealed to the recipient's roster
@@ -252,9 +268,11 @@ func (x *CKGShareRequest) GetActiveSet() []uint32 {
 	return nil
 }
 
-// CollectiveKeyRequest asks the coordinator for the collective public key.
+// CollectiveKeyRequest asks the coordinator for the collective public key,
+// or with relin set for the relinearisation key.
 type CollectiveKeyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Relin         bool                   `protobuf:"varint,1,opt,name=relin,proto3" json:"relin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -289,19 +307,109 @@ func (*CollectiveKeyRequest) Descriptor() ([]byte, []int) {
 	return file_keysetup_proto_rawDescGZIP(), []int{3}
 }
 
+func (x *CollectiveKeyRequest) GetRelin() bool {
+	if x != nil {
+		return x.Relin
+	}
+	return false
+}
+
+// RKGRequest asks a member of the active set for its share in one round of
+// relinearisation-key generation. Attempt numbers the instance: its seed is
+// protocol.KeySetupSeed(roster digest, "rkg/<attempt>", epoch), so the
+// coordinator can start over with a fresh seed when a member lost its round-1
+// state. A member answers the same request with the same share.
+type RKGRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Attempt         uint32                 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Seed            []byte                 `protobuf:"bytes,2,opt,name=seed,proto3" json:"seed,omitempty"`                                              // 32 bytes
+	ActiveSet       []uint32               `protobuf:"varint,3,rep,packed,name=active_set,json=activeSet,proto3" json:"active_set,omitempty"`           // ascending
+	Round           uint32                 `protobuf:"varint,4,opt,name=round,proto3" json:"round,omitempty"`                                           // 1 or 2
+	Round1Aggregate []byte                 `protobuf:"bytes,5,opt,name=round1_aggregate,json=round1Aggregate,proto3" json:"round1_aggregate,omitempty"` // round 2: thhe RKGShare encoding of the round-1 aggregate
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RKGRequest) Reset() {
+	*x = RKGRequest{}
+	mi := &file_keysetup_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RKGRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RKGRequest) ProtoMessage() {}
+
+func (x *RKGRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_keysetup_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RKGRequest.ProtoReflect.Descriptor instead.
+func (*RKGRequest) Descriptor() ([]byte, []int) {
+	return file_keysetup_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RKGRequest) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *RKGRequest) GetSeed() []byte {
+	if x != nil {
+		return x.Seed
+	}
+	return nil
+}
+
+func (x *RKGRequest) GetActiveSet() []uint32 {
+	if x != nil {
+		return x.ActiveSet
+	}
+	return nil
+}
+
+func (x *RKGRequest) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *RKGRequest) GetRound1Aggregate() []byte {
+	if x != nil {
+		return x.Round1Aggregate
+	}
+	return nil
+}
+
 type KeySetupResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Error         string                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`                          // refusal; empty on success
 	NotReady      bool                   `protobuf:"varint,2,opt,name=not_ready,json=notReady,proto3" json:"not_ready,omitempty"`   // the answering node cannot answer yet; ask again later
 	CkgShare      []byte                 `protobuf:"bytes,3,opt,name=ckg_share,json=ckgShare,proto3" json:"ckg_share,omitempty"`    // thhe CKGShare encoding
 	PublicKey     []byte                 `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"` // thhe.EncodePublicKey of the collective key
+	RkgShare      []byte                 `protobuf:"bytes,5,opt,name=rkg_share,json=rkgShare,proto3" json:"rkg_share,omitempty"`    // thhe RKGShare encoding
+	RelinKey      []byte                 `protobuf:"bytes,6,opt,name=relin_key,json=relinKey,proto3" json:"relin_key,omitempty"`    // thhe.EncodeRelinKey of the relinearisation key
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *KeySetupResponse) Reset() {
 	*x = KeySetupResponse{}
-	mi := &file_keysetup_proto_msgTypes[4]
+	mi := &file_keysetup_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +421,7 @@ func (x *KeySetupResponse) String() string {
 func (*KeySetupResponse) ProtoMessage() {}
 
 func (x *KeySetupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_keysetup_proto_msgTypes[4]
+	mi := &file_keysetup_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +434,7 @@ func (x *KeySetupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeySetupResponse.ProtoReflect.Descriptor instead.
 func (*KeySetupResponse) Descriptor() ([]byte, []int) {
-	return file_keysetup_proto_rawDescGZIP(), []int{4}
+	return file_keysetup_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *KeySetupResponse) GetError() string {
@@ -357,16 +465,31 @@ func (x *KeySetupResponse) GetPublicKey() []byte {
 	return nil
 }
 
+func (x *KeySetupResponse) GetRkgShare() []byte {
+	if x != nil {
+		return x.RkgShare
+	}
+	return nil
+}
+
+func (x *KeySetupResponse) GetRelinKey() []byte {
+	if x != nil {
+		return x.RelinKey
+	}
+	return nil
+}
+
 var File_keysetup_proto protoreflect.FileDescriptor
 
 const file_keysetup_proto_rawDesc = "" +
 	"\n" +
 	"\x0ekeysetup.proto\x12\n" +
-	"embassy.v1\"\xb1\x01\n" +
+	"embassy.v1\"\xdd\x01\n" +
 	"\x0fKeySetupRequest\x12/\n" +
 	"\x04deal\x18\x01 \x01(\v2\x19.embassy.v1.ThresholdDealH\x00R\x04deal\x12/\n" +
 	"\x03ckg\x18\x02 \x01(\v2\x1b.embassy.v1.CKGShareRequestH\x00R\x03ckg\x124\n" +
-	"\x03key\x18\x03 \x01(\v2 .embassy.v1.CollectiveKeyRequestH\x00R\x03keyB\x06\n" +
+	"\x03key\x18\x03 \x01(\v2 .embassy.v1.CollectiveKeyRequestH\x00R\x03key\x12*\n" +
+	"\x03rkg\x18\x04 \x01(\v2\x16.embassy.v1.RKGRequestH\x00R\x03rkgB\x06\n" +
 	"\x04body\"a\n" +
 	"\rThresholdDeal\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\rR\x04from\x12\x0e\n" +
@@ -376,14 +499,25 @@ const file_keysetup_proto_rawDesc = "" +
 	"\x0fCKGShareRequest\x12\x12\n" +
 	"\x04seed\x18\x01 \x01(\fR\x04seed\x12\x1d\n" +
 	"\n" +
-	"active_set\x18\x02 \x03(\rR\tactiveSet\"\x16\n" +
-	"\x14CollectiveKeyRequest\"\x81\x01\n" +
+	"active_set\x18\x02 \x03(\rR\tactiveSet\",\n" +
+	"\x14CollectiveKeyRequest\x12\x14\n" +
+	"\x05relin\x18\x01 \x01(\bR\x05relin\"\x9a\x01\n" +
+	"\n" +
+	"RKGRequest\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\rR\aattempt\x12\x12\n" +
+	"\x04seed\x18\x02 \x01(\fR\x04seed\x12\x1d\n" +
+	"\n" +
+	"active_set\x18\x03 \x03(\rR\tactiveSet\x12\x14\n" +
+	"\x05round\x18\x04 \x01(\rR\x05round\x12)\n" +
+	"\x10round1_aggregate\x18\x05 \x01(\fR\x0fround1Aggregate\"\xbb\x01\n" +
 	"\x10KeySetupResponse\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\x12\x1b\n" +
 	"\tnot_ready\x18\x02 \x01(\bR\bnotReady\x12\x1b\n" +
 	"\tckg_share\x18\x03 \x01(\fR\bckgShare\x12\x1d\n" +
 	"\n" +
-	"public_key\x18\x04 \x01(\fR\tpublicKeyB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
+	"public_key\x18\x04 \x01(\fR\tpublicKey\x12\x1b\n" +
+	"\trkg_share\x18\x05 \x01(\fR\brkgShare\x12\x1b\n" +
+	"\trelin_key\x18\x06 \x01(\fR\brelinKeyB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
 
 var (
 	file_keysetup_proto_rawDescOnce sync.Once
@@ -397,23 +531,25 @@ func file_keysetup_proto_rawDescGZIP() []byte {
 	return file_keysetup_proto_rawDescData
 }
 
-var file_keysetup_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_keysetup_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_keysetup_proto_goTypes = []any{
 	(*KeySetupRequest)(nil),      // 0: embassy.v1.KeySetupRequest
 	(*ThresholdDeal)(nil),        // 1: embassy.v1.ThresholdDeal
 	(*CKGShareRequest)(nil),      // 2: embassy.v1.CKGShareRequest
 	(*CollectiveKeyRequest)(nil), // 3: embassy.v1.CollectiveKeyRequest
-	(*KeySetupResponse)(nil),     // 4: embassy.v1.KeySetupResponse
+	(*RKGRequest)(nil),           // 4: embassy.v1.RKGRequest
+	(*KeySetupResponse)(nil),     // 5: embassy.v1.KeySetupResponse
 }
 var file_keysetup_proto_depIdxs = []int32{
 	1, // 0: embassy.v1.KeySetupRequest.deal:type_name -> embassy.v1.ThresholdDeal
 	2, // 1: embassy.v1.KeySetupRequest.ckg:type_name -> embassy.v1.CKGShareRequest
 	3, // 2: embassy.v1.KeySetupRequest.key:type_name -> embassy.v1.CollectiveKeyRequest
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	4, // 3: embassy.v1.KeySetupRequest.rkg:type_name -> embassy.v1.RKGRequest
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_keysetup_proto_init() }
@@ -425,6 +561,7 @@ func file_keysetup_proto_init() {
 		(*KeySetupRequest_Deal)(nil),
 		(*KeySetupRequest_Ckg)(nil),
 		(*KeySetupRequest_Key)(nil),
+		(*KeySetupRequest_Rkg)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -432,7 +569,7 @@ func file_keysetup_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_keysetup_proto_rawDesc), len(file_keysetup_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
