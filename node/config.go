@@ -41,6 +41,11 @@ type Config struct {
 	// (/healthz, /status, /metrics), e.g. 127.0.0.1:8701; empty turns it
 	// off. Use 0.0.0.0 or [::] as host to listen on every interface.
 	StatusAddr string `toml:"status_addr"`
+	// HEParams selects the threshold-HE parameters of the federation key:
+	// "production" (the default; thhe.ProductionParams) or "test"
+	// (thhe.TestParams, NOT SECURE, for fast tests). Every node of a
+	// network must use the same.
+	HEParams string `toml:"he_params"`
 
 	custodian ed25519.PublicKey
 	handoff   time.Duration
@@ -100,6 +105,11 @@ func (c *Config) validate() error {
 	}
 	if err := validStatusAddr(c.StatusAddr); err != nil {
 		return err
+	}
+	switch c.HEParams {
+	case "", "production", "test":
+	default:
+		return fmt.Errorf("%w: he_params %q: want production or test", ErrBadConfig, c.HEParams)
 	}
 	if _, err := os.Stat(c.RosterFile); err != nil {
 		return fmt.Errorf("%w: roster_file: %w", ErrBadConfig, err)

@@ -46,6 +46,7 @@ type Node struct {
 	httpAddr string
 	httpDone chan struct{}
 	peers    map[peer.ID]principal
+	keys     *keySetup // nil if the stored key belongs to another roster
 }
 
 // Start loads the node's identity and roster, opens its store and starts
@@ -75,6 +76,10 @@ func Start(cfg Config, log *slog.Logger) (*Node, error) {
 	n := &Node{cfg: cfg, log: log, id: id, roster: r, digest: digest, self: self, store: st,
 		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold),
 		metrics:  NewMetrics(), started: time.Now()}
+	if err := n.openKeySetup(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := n.startHost(); err != nil {
 		st.Close()
 		return nil, err
@@ -108,14 +113,22 @@ func (n *Node) startHost() error {
 		func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet)
 	transport.Handle(h, g, protocol.HandoffID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleNode},
 		func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff)
+	transport.Handle(h, g, protocol.KeySetupID, n.log, []roster.Role{roster.RoleNode},
+		func() *pb.KeySetupRequest { return &pb.KeySetupRequest{} }, n.handleKeySetup)
 	n.log.Info("node listening", "index", n.self.Index, "peer", h.ID(), "addrs", h.Addrs(),
 		"n", n.roster.N(), "t", n.roster.Threshold)
 	return nil
 }
 
-// Run delivers held parcels until ctx ends, then closes the node.
+// Run runs the federation key setup (until this node's part is done) and
+// delivers held parcels until ctx ends, then closes the node.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.Close()
+	setupCtx, stopSetup := context.WithCancel(ctx)
+	var setup sync.WaitGroup
+	setup.Go(func() { n.keySetupLoop(setupCtx) })
+	defer setup.Wait() // before Close: the setup writes to the store
+	defer stopSetup()
 	ticker := time.NewTicker(n.cfg.handoff)
 	defer ticker.Stop()
 	for {

@@ -166,7 +166,7 @@ func TestNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "net")
-	if err := testnet.Init(dir, testnet.Options{Nodes: 3, Threshold: 2}); err != nil {
+	if err := testnet.Init(dir, testnet.Options{Nodes: 3, Threshold: 2, HEParams: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	local := testnet.NewLocal(dir, quiet())

@@ -10,6 +10,9 @@ const (
 	StoreID   ID = "/embassy/store/1.0.0"   // custodian -> node: shares to keep
 	GetID     ID = "/embassy/get/1.0.0"     // custodian or service -> node: latest shares
 	HandoffID ID = "/embassy/handoff/1.0.0" // custodian -> node, node -> node: parcels for absent nodes
+	// KeySetupID: node -> node only: the federation key setup (threshold
+	// deals, collective public key). Messages in pb/keysetup.proto.
+	KeySetupID ID = "/embassy/keysetup/1.0.0"
 )
 
 // Limits bounds one protocol's messages in size and time.
@@ -28,6 +31,11 @@ func LimitsFor(id ID) Limits {
 		return Limits{MaxRequest: 1 << 20, MaxResponse: 16 << 20, Deadline: 30 * time.Second}
 	case HandoffID:
 		return Limits{MaxRequest: 32 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
+	case KeySetupID:
+		// At N=2^14 with 5 moduli one polynomial over QP is 640 KiB: a
+		// threshold deal is one (sealed), the public key two, an RKG share,
+		// the round-1 aggregate and the relinearisation key four each.
+		return Limits{MaxRequest: 4 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
 	default:
 		return Limits{MaxRequest: 4 << 10, MaxResponse: 4 << 10, Deadline: 5 * time.Second}
 	}

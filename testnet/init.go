@@ -23,6 +23,9 @@ type Options struct {
 	Nodes     int
 	Threshold int
 	Host      string // listen host, default 127.0.0.1
+	// HEParams is written as every node's he_params: "production" (the
+	// default) or "test" (fast, NOT SECURE; for tests).
+	HEParams string
 }
 
 // hosting allies, in order; node k is hosted in allies[k-1 mod len].
@@ -57,6 +60,12 @@ func Init(dir string, o Options) error {
 	}
 	if o.Nodes < 1 || o.Nodes > roster.MaxNodes {
 		return fmt.Errorf("--nodes %d: want 1 to %d", o.Nodes, roster.MaxNodes)
+	}
+	if o.HEParams == "" {
+		o.HEParams = "production"
+	}
+	if o.HEParams != "production" && o.HEParams != "test" {
+		return fmt.Errorf("he params %q: want production or test", o.HEParams)
 	}
 	if o.Threshold < 1 || o.Threshold > o.Nodes {
 		return fmt.Errorf("--threshold %d: want 1 to --nodes (%d)", o.Threshold, o.Nodes)
@@ -116,7 +125,7 @@ func build(dir string, o Options) error {
 		r.Nodes = append(r.Nodes, roster.Node{Index: k, Name: fmt.Sprintf("node%d", k), Ally: a.ally, Country: a.country,
 			SigningKey: id.PublicKey(), SealKey: id.SealPublicKey(), Addrs: addrs})
 		status := net.JoinHostPort(o.Host, strconv.Itoa(ports[o.Nodes+k-1]))
-		if err := writeNodeConfig(nd, k, addrs, status, custodian); err != nil {
+		if err := writeNodeConfig(nd, k, addrs, status, custodian, o.HEParams); err != nil {
 			return err
 		}
 	}
@@ -145,7 +154,7 @@ func newKey(path string) (*identity.Identity, error) {
 	return id, id.Save(path)
 }
 
-func writeNodeConfig(nd string, k int, addrs []string, status string, custodian *identity.Identity) error {
+func writeNodeConfig(nd string, k int, addrs []string, status string, custodian *identity.Identity, heParams string) error {
 	cfg := fmt.Sprintf(`# Embassy node configuration (see README "Configuration").
 name = "node%d"
 identity_file = %q
@@ -156,7 +165,8 @@ custodian_key = %q
 handoff_interval = "1s"
 log_level = "info"
 status_addr = %q
-`, k, NodeKey, RosterFile, addrs[0], addrs[1], base64.StdEncoding.EncodeToString(custodian.PublicKey()), status)
+he_params = %q
+`, k, NodeKey, RosterFile, addrs[0], addrs[1], base64.StdEncoding.EncodeToString(custodian.PublicKey()), status, heParams)
 	return os.WriteFile(filepath.Join(nd, NodeConfig), []byte(cfg), 0o644)
 }
 

@@ -21,6 +21,7 @@ type Local struct {
 }
 
 type localNode struct {
+	node   *node.Node
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -46,7 +47,7 @@ func (l *Local) Start(k int) error {
 		return fmt.Errorf("node%d: %w", k, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ln := &localNode{cancel: cancel, done: make(chan error, 1)}
+	ln := &localNode{node: n, cancel: cancel, done: make(chan error, 1)}
 	go func() { ln.done <- n.Run(ctx) }()
 	l.nodes[k] = ln
 	return nil
@@ -90,4 +91,14 @@ func (l *Local) StopAll() {
 	for _, k := range ks {
 		_ = l.Stop(k)
 	}
+}
+
+// Node returns running node k, or nil.
+func (l *Local) Node(k int) *node.Node {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ln, ok := l.nodes[k]; ok {
+		return ln.node
+	}
+	return nil
 }

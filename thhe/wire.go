@@ -473,6 +473,7 @@ func (g Group) DecodeKeySwitchShare(data []byte) (*KeySwitchShare, error) {
 const (
 	kindCiphertext byte = 0x10 + iota
 	kindPublicKey
+	kindRelinKey
 )
 
 func putObjectHeader(params Params, kind byte) []byte {
@@ -587,4 +588,33 @@ func DecodePublicKey(params Params, data []byte) (*rlwe.PublicKey, error) {
 		return nil, err
 	}
 	return pk, nil
+}
+
+// EncodeRelinKey encodes the collective relinearisation key.
+func EncodeRelinKey(params Params, rlk *rlwe.RelinearizationKey) ([]byte, error) {
+	if rlk == nil {
+		return nil, fmt.Errorf("thhe: nil relinearisation key")
+	}
+	want := rlwe.NewRelinearizationKey(params.Parameters)
+	if err := checkGadget(params, rlk.GadgetCiphertext, want.GadgetCiphertext); err != nil {
+		return nil, fmt.Errorf("thhe: relinearisation key: %w", err)
+	}
+	var l limbs
+	l.gadget(params, rlk.GadgetCiphertext)
+	return l.put(putObjectHeader(params, kindRelinKey)), nil
+}
+
+// DecodeRelinKey decodes what EncodeRelinKey produced.
+func DecodeRelinKey(params Params, data []byte) (*rlwe.RelinearizationKey, error) {
+	r, err := getObjectHeader(params, kindRelinKey, data)
+	if err != nil {
+		return nil, err
+	}
+	rlk := rlwe.NewRelinearizationKey(params.Parameters)
+	var l limbs
+	l.gadget(params, rlk.GadgetCiphertext)
+	if err := l.get(r.b); err != nil {
+		return nil, err
+	}
+	return rlk, nil
 }

@@ -12,7 +12,7 @@ import (
 
 // encodings holds one valid encoding of every wire type, made once.
 type encodings struct {
-	threshold, ckg, rkg1, rkgAgg, rkg2, gkg, keySwitch, ciphertext, publicKey []byte
+	threshold, ckg, rkg1, rkgAgg, rkg2, gkg, keySwitch, ciphertext, publicKey, relinKey []byte
 }
 
 var (
@@ -112,6 +112,9 @@ func makeEncodings() (e encodings, err error) {
 	if e.publicKey, err = EncodePublicKey(f.g.Params, tpk); err != nil {
 		return e, err
 	}
+	if e.relinKey, err = EncodeRelinKey(f.g.Params, f.keys.Relin); err != nil {
+		return e, err
+	}
 	return e, nil
 }
 
@@ -176,6 +179,13 @@ var codecs = []codec{
 			return nil, err
 		}
 		return func() ([]byte, error) { return EncodePublicKey(g.Params, pk) }, nil
+	}},
+	{"relinKey", func(e encodings) []byte { return e.relinKey }, fixGroup, func(g Group, b []byte) (func() ([]byte, error), error) {
+		rlk, err := DecodeRelinKey(g.Params, b)
+		if err != nil {
+			return nil, err
+		}
+		return func() ([]byte, error) { return EncodeRelinKey(g.Params, rlk) }, nil
 	}},
 }
 
@@ -329,3 +339,4 @@ func FuzzDecodeGKGShare(f *testing.F)       { fuzzCodec(f, "gkg") }
 func FuzzDecodeKeySwitchShare(f *testing.F) { fuzzCodec(f, "keySwitch") }
 func FuzzDecodeCiphertext(f *testing.F)     { fuzzCodec(f, "ciphertext") }
 func FuzzDecodePublicKey(f *testing.F)      { fuzzCodec(f, "publicKey") }
+func FuzzDecodeRelinKey(f *testing.F)       { fuzzCodec(f, "relinKey") }
