@@ -1,11 +1,13 @@
 package testnet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/dataembassy/embassy/node"
 )
@@ -101,4 +103,50 @@ func (l *Local) Node(k int) *node.Node {
 		return ln.node
 	}
 	return nil
+}
+
+// WaitForKeys waits until every running node holds the federation's public
+// and relinearisation keys, and checks they hold the same ones. It returns
+// the public key.
+func (l *Local) WaitForKeys(ctx context.Context) ([]byte, error) {
+	n, err := NodeCount(l.dir)
+	if err != nil {
+		return nil, err
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		pk, done, err := l.keysAgree(n)
+		if err != nil || done {
+			return pk, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("federation key setup: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func (l *Local) keysAgree(n int) ([]byte, bool, error) {
+	var first, firstRelin []byte
+	for k := 1; k <= n; k++ {
+		nd := l.Node(k)
+		if nd == nil {
+			continue
+		}
+		pk, ok := nd.FederationKey()
+		rlk, ok2 := nd.RelinKey()
+		if !ok || !ok2 {
+			return nil, false, nil
+		}
+		if first == nil {
+			first, firstRelin = pk, rlk
+			continue
+		}
+		if !bytes.Equal(pk, first) || !bytes.Equal(rlk, firstRelin) {
+			return nil, false, fmt.Errorf("node%d holds another federation key than the others", k)
+		}
+	}
+	return first, first != nil, nil
 }
