@@ -18,6 +18,11 @@ import (
 )
 
 func (n *Node) handleStore(_ context.Context, c transport.Caller, req *pb.StoreRequest) *pb.StoreResponse {
+	release, ok := n.enter()
+	if !ok {
+		return &pb.StoreResponse{Error: shuttingDown}
+	}
+	defer release()
 	if c.Role != roster.RoleCustodian {
 		n.metrics.StoreRefused.Add(1)
 		n.metrics.Refuse("store", reasonRole)
@@ -91,6 +96,11 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 }
 
 func (n *Node) handleGet(ctx context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {
+	release, ok := n.enter()
+	if !ok {
+		return &pb.GetResponse{Error: shuttingDown}
+	}
+	defer release()
 	resp, reason := n.get(ctx, c, req)
 	if reason != "" {
 		n.metrics.GetRefused.Add(1)
@@ -170,6 +180,11 @@ func (n *Node) sealReply(c transport.Caller, req *pb.GetRequest, items []*pb.Get
 }
 
 func (n *Node) handleHandoff(_ context.Context, c transport.Caller, req *pb.HandoffRequest) *pb.HandoffResponse {
+	release, ok := n.enter()
+	if !ok {
+		return &pb.HandoffResponse{Error: shuttingDown}
+	}
+	defer release()
 	if c.Role != roster.RoleCustodian && c.Role != roster.RoleNode {
 		n.metrics.Refuse("handoff", reasonRole)
 		return &pb.HandoffResponse{Error: fmt.Sprintf("%v: a %s may not hand off parcels", transport.ErrRefused, c.Role)}

@@ -597,6 +597,11 @@ func (n *Node) keySetupLoop(ctx context.Context) {
 var errNotReady = errors.New("not ready")
 
 func (n *Node) handleKeySetup(_ context.Context, c transport.Caller, req *pb.KeySetupRequest) *pb.KeySetupResponse {
+	release, ok := n.enter()
+	if !ok {
+		return &pb.KeySetupResponse{Error: shuttingDown}
+	}
+	defer release()
 	refuse := func(format string, a ...any) *pb.KeySetupResponse {
 		return &pb.KeySetupResponse{Error: fmt.Sprintf(format, a...)}
 	}

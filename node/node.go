@@ -47,6 +47,7 @@ type Node struct {
 	httpDone chan struct{}
 	peers    map[peer.ID]principal
 	keys     *keySetup // nil if the stored key belongs to another roster
+	closed   bool      // guarded by mu
 }
 
 // Start loads the node's identity and roster, opens its store and starts
@@ -142,21 +143,37 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-// Close stops serving and closes the store.
+// Close stops serving and closes the store. Requests that arrive from then
+// on are refused; Close waits for those in flight (each is bounded by its
+// protocol's deadline) before it closes the store under them.
 func (n *Node) Close() error {
 	errs := []error{n.stopStatus()}
 	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return errors.Join(errs...)
+	}
+	n.closed = true
+	n.mu.Unlock()
+	errs = append(errs, n.host.Close())
+	n.mu.Lock() // every request in flight holds a read lock
 	defer n.mu.Unlock()
-	if n.host != nil {
-		errs = append(errs, n.host.Close())
-		n.host = nil
-	}
-	if n.store != nil {
-		errs = append(errs, n.store.Close())
-		n.store = nil
-	}
+	errs = append(errs, n.store.Close())
 	return errors.Join(errs...)
 }
+
+// enter admits a request while the node is open; the caller must call
+// the returned release when done. Close waits for admitted requests.
+func (n *Node) enter() (release func(), ok bool) {
+	n.mu.RLock()
+	if n.closed {
+		n.mu.RUnlock()
+		return nil, false
+	}
+	return n.mu.RUnlock, true
+}
+
+const shuttingDown = "node is shutting down"
 
 // Index is the node's roster index.
 func (n *Node) Index() int { return n.self.Index }

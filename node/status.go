@@ -180,7 +180,7 @@ func (n *Node) live(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		n.mu.RLock()
 		defer n.mu.RUnlock()
-		if n.store == nil || n.host == nil {
+		if n.closed {
 			http.Error(w, "node is shutting down", http.StatusServiceUnavailable)
 			return
 		}
