@@ -107,15 +107,20 @@ func Load(path string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load key: %w", err)
 	}
-	seed, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil {
-		return nil, fmt.Errorf("%w %s: not hex", ErrBadKeyFile, path)
-	}
-	id, err := FromSeed(seed)
+	id, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", path, err)
 	}
 	return id, nil
+}
+
+// Parse reads the contents of a key file (hex seed, surrounding space ignored).
+func Parse(data []byte) (*Identity, error) {
+	seed, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not hex", ErrBadKeyFile)
+	}
+	return FromSeed(seed)
 }
 
 // Seal encrypts plaintext so that only the holder of the private key behind

@@ -98,3 +98,20 @@ func TestSealOpen(t *testing.T) {
 		t.Fatal("Seal accepted a malformed public key")
 	}
 }
+
+// FuzzParse: key file contents of any bytes parse or err, never panic; a
+// parsed key writes back as the same seed.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"))
+	f.Add([]byte("zz"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, err := Parse(b)
+		if err != nil {
+			return
+		}
+		again, err := FromSeed(id.seed[:])
+		if err != nil || !bytes.Equal(again.PublicKey(), id.PublicKey()) {
+			t.Fatalf("re-deriving the parsed seed gave another key: %v", err)
+		}
+	})
+}
