@@ -103,17 +103,9 @@ func roundTrip(t *testing.T, pk, rlk []byte, set []int, nodes ...*node.Node) {
 }
 
 func TestKeySetup(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a three-node network")
-	}
+	dir, local := threeNodes(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "net")
-	if err := testnet.Init(dir, testnet.Options{Nodes: 3, Threshold: 2, HEParams: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	local := testnet.NewLocal(dir, quiet())
-	t.Cleanup(local.StopAll)
 
 	// Node 1 restarts in the middle of the setup, after its deal reached
 	// node 2 and before node 3 is up: it must resend the same deal, not

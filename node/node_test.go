@@ -159,18 +159,26 @@ func dial(t *testing.T, dir, keyFile string) *principal {
 	return &principal{id: id, nw: nw}
 }
 
-func TestNodes(t *testing.T) {
+// threeNodes lays out a 3-node testnet (t=2, fast HE parameters) in a
+// temporary directory; the test starts the nodes it needs.
+func threeNodes(t *testing.T) (string, *testnet.Local) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a three-node network")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancel()
 	dir := filepath.Join(t.TempDir(), "net")
 	if err := testnet.Init(dir, testnet.Options{Nodes: 3, Threshold: 2, HEParams: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	local := testnet.NewLocal(dir, quiet())
 	t.Cleanup(local.StopAll)
+	return dir, local
+}
+
+func TestNodes(t *testing.T) {
+	dir, local := threeNodes(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
 	if err := local.StartAll(); err != nil {
 		t.Fatal(err)
 	}
