@@ -57,9 +57,10 @@ func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp 
 }
 
 // changed keeps the inputs whose newest version on the nodes differs: a
-// row is unchanged when every node that answered (at least t) holds it as
-// its newest version; a tombstone is moot when no node that answered holds
-// a live version.
+// row is unchanged when every node that answered (at least t+1, or all n)
+// holds it as its newest version; a tombstone is moot when no node that
+// answered holds a live version. Kept inputs get versions newer than any
+// a node reported.
 func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, skipped []bool, err error) {
 	ps := make([][]byte, len(in))
 	for i, r := range in {
