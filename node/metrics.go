@@ -3,6 +3,7 @@ package node
 import (
 	"sync/atomic"
 
+	"github.com/dataembassy/embassy/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -16,8 +17,9 @@ const (
 )
 
 var (
-	refusalProtocols = []string{"store", "get", "handoff"}
-	refusalReasons   = []string{reasonRole, reasonLimits, reasonInvalid, reasonInternal}
+	refusalProtocols = []string{"store", "get", "handoff", "keysetup"}
+	refusalReasons   = []string{reasonRole, reasonLimits, reasonInvalid, reasonInternal,
+		transport.RefusedBusy, transport.RefusedMalformed}
 )
 
 // Metrics counts what a node has done since it started. Every counter is an
@@ -118,7 +120,7 @@ func (m *Metrics) makeSeries() []counterSeries {
 		"Held parcels offered to their target, by outcome: delivered, set_aside (refused for good).",
 		[]string{"outcome"}, nil)
 	refused := prometheus.NewDesc("embassy_requests_refused_total",
-		"Requests the node's handlers refused, by protocol and reason (role, limits, invalid, internal).",
+		"Requests refused, by protocol and reason (role, busy, malformed: reset before reading or decoding; limits, invalid, internal: refused by the handler).",
 		[]string{"protocol", "reason"}, nil)
 	s := []counterSeries{
 		{storeReq, &m.StoreOK, []string{"ok"}},

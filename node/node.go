@@ -109,13 +109,13 @@ func (n *Node) startHost() error {
 	n.host, n.net = h, nw
 	// Roles are checked before a request is read, and again in each handler.
 	transport.Handle(h, g, protocol.StoreID, n.log, []roster.Role{roster.RoleCustodian},
-		func() *pb.StoreRequest { return &pb.StoreRequest{} }, n.handleStore)
+		func() *pb.StoreRequest { return &pb.StoreRequest{} }, n.handleStore, n.refusedAs("store"))
 	transport.Handle(h, g, protocol.GetID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleService},
-		func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet)
+		func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet, n.refusedAs("get"))
 	transport.Handle(h, g, protocol.HandoffID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleNode},
-		func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff)
+		func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff, n.refusedAs("handoff"))
 	transport.Handle(h, g, protocol.KeySetupID, n.log, []roster.Role{roster.RoleNode},
-		func() *pb.KeySetupRequest { return &pb.KeySetupRequest{} }, n.handleKeySetup)
+		func() *pb.KeySetupRequest { return &pb.KeySetupRequest{} }, n.handleKeySetup, n.refusedAs("keysetup"))
 	n.log.Info("node listening", "index", n.self.Index, "peer", h.ID(), "addrs", h.Addrs(),
 		"n", n.roster.N(), "t", n.roster.Threshold)
 	return nil
@@ -141,6 +141,12 @@ func (n *Node) Run(ctx context.Context) error {
 			n.deliverParcels(ctx)
 		}
 	}
+}
+
+// refusedAs counts streams of protocol that transport resets before the
+// handler runs.
+func (n *Node) refusedAs(protocol string) func(reason string) {
+	return func(reason string) { n.metrics.Refuse(protocol, reason) }
 }
 
 // Close stops serving and closes the store. Requests that arrive from then

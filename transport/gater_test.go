@@ -9,6 +9,7 @@ import (
 	yamux "github.com/libp2p/go-yamux/v5"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,12 @@ func TestGaterRefusesToDialUnlisted(t *testing.T) {
 // rawRequest opens a Get stream, writes raw bytes, closes its side and
 // returns the response bytes or the error from reading them.
 func rawRequest(ctx context.Context, h host.Host, to peer.ID, raw []byte) ([]byte, error) {
-	s, err := h.NewStream(ctx, to, libp2pprotocol.ID(protocol.GetID))
+	return rawRequestOn(ctx, h, to, protocol.GetID, raw)
+}
+
+// rawRequestOn is rawRequest on any protocol.
+func rawRequestOn(ctx context.Context, h host.Host, to peer.ID, id protocol.ID, raw []byte) ([]byte, error) {
+	s, err := h.NewStream(ctx, to, libp2pprotocol.ID(id))
 	if err != nil {
 		return nil, fmt.Errorf("open stream: %w", err)
 	}
@@ -296,6 +302,7 @@ func TestRoleRefusedBeforeReading(t *testing.T) {
 	node := w.host(t, w.node1, true)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ran := 0
+	var refusals []string
 	var mu sync.Mutex
 	transport.Handle(node, w.gater, protocol.StoreID, log, []roster.Role{roster.RoleCustodian},
 		func() *pb.StoreRequest { return &pb.StoreRequest{} },
@@ -307,6 +314,11 @@ func TestRoleRefusedBeforeReading(t *testing.T) {
 				panic("handler bug")
 			}
 			return &pb.StoreResponse{}
+		},
+		func(reason string) {
+			mu.Lock()
+			refusals = append(refusals, reason)
+			mu.Unlock()
 		})
 	service := w.host(t, w.service, false)
 	service.Peerstore().AddAddrs(node.ID(), node.Addrs(), time.Hour)
@@ -321,9 +333,16 @@ func TestRoleRefusedBeforeReading(t *testing.T) {
 	if err := transport.Exchange(ctx, custodian, node.ID(), protocol.StoreID, &pb.StoreRequest{Registry: "land"}, &pb.StoreResponse{}); err != nil {
 		t.Fatalf("after a handler panic the node no longer serves: %v", err)
 	}
+	// A malformed request is refused too, and both refusals are reported.
+	if _, err := rawRequestOn(ctx, custodian, node.ID(), protocol.StoreID, []byte{0x80}); err == nil {
+		t.Fatal("a malformed Store request was answered")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if ran != 2 {
 		t.Fatalf("handler ran %d times, want 2 (never for the service)", ran)
+	}
+	if !slices.Equal(refusals, []string{transport.RefusedRole, transport.RefusedMalformed}) {
+		t.Fatalf("refusals reported: %v, want role then malformed", refusals)
 	}
 }

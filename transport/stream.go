@@ -18,6 +18,13 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// Reasons a stream is reset before its handler runs.
+const (
+	RefusedRole      = "role"      // the caller's role may not use the protocol
+	RefusedBusy      = "busy"      // too many streams of the protocol at once
+	RefusedMalformed = "malformed" // the request broke a bound or did not decode
+)
+
 // ErrRefused is returned by handlers for callers whose role may not use a protocol.
 var ErrRefused = errors.New("refused")
 
@@ -38,15 +45,24 @@ type HandlerFunc[Req, Resp proto.Message] func(ctx context.Context, caller Calle
 // reads one request bounded by the protocol's limits, within its deadline;
 // a stream that breaks a bound or sends bytes that do not decode is reset,
 // and a handler that panics resets its stream, not the node.
+//
+// onRefuse, if given, is told of every stream reset here, with a reason:
+// RefusedRole, RefusedBusy or RefusedMalformed (for metrics).
 func Handle[Req, Resp proto.Message](h host.Host, g *Gater, id protocol.ID, log *slog.Logger,
-	allowed []roster.Role, newReq func() Req, fn HandlerFunc[Req, Resp]) {
+	allowed []roster.Role, newReq func() Req, fn HandlerFunc[Req, Resp], onRefuse ...func(reason string)) {
 	limits := protocol.LimitsFor(id)
 	slots := make(chan struct{}, protocol.MaxConcurrentStreams)
+	refuse := func(reason string) {
+		for _, f := range onRefuse {
+			f(reason)
+		}
+	}
 	h.SetStreamHandler(libp2pprotocol.ID(id), func(s network.Stream) {
 		remote := s.Conn().RemotePeer()
 		caller := Caller{Role: g.Role(remote), Key: g.Key(remote)}
 		if !slices.Contains(allowed, caller.Role) {
 			log.Warn("stream refused: role may not use protocol", "protocol", id, "peer", remote, "role", caller.Role)
+			refuse(RefusedRole)
 			_ = s.Reset()
 			return
 		}
@@ -55,6 +71,7 @@ func Handle[Req, Resp proto.Message](h host.Host, g *Gater, id protocol.ID, log 
 			defer func() { <-slots }()
 		default:
 			log.Warn("stream refused: too many at once", "protocol", id, "peer", remote)
+			refuse(RefusedBusy)
 			_ = s.Reset()
 			return
 		}
@@ -70,6 +87,7 @@ func Handle[Req, Resp proto.Message](h host.Host, g *Gater, id protocol.ID, log 
 		req := newReq()
 		if err := protocol.ReadMsg(bufio.NewReaderSize(s, 32<<10), req, limits.MaxRequest); err != nil {
 			log.Warn("bad request, stream reset", "protocol", id, "peer", remote, "err", err)
+			refuse(RefusedMalformed)
 			_ = s.Reset()
 			return
 		}
