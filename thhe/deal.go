@@ -3,7 +3,6 @@ package thhe
 import (
 	"fmt"
 
-	"github.com/tuneinsight/lattigo/v6/core/rlwe"
 	"github.com/tuneinsight/lattigo/v6/multiparty"
 )
 
@@ -39,33 +38,14 @@ func Deal(g Group, id int) (map[int]*ThresholdShare, error) {
 // NewParty, ThresholdShares and ReceiveThresholdShare to the end. Its
 // once-per-ciphertext record starts empty.
 func AssembleParty(g Group, id int, shares []*ThresholdShare) (*Party, error) {
-	if _, err := NewGroup(g.Params, g.N, g.T); err != nil {
+	p, err := emptyParty(g, id)
+	if err != nil {
 		return nil, err
-	}
-	if id < 1 || id > g.N {
-		return nil, fmt.Errorf("thhe: party %d out of range 1..%d", id, g.N)
 	}
 	if len(shares) != g.N {
 		return nil, fmt.Errorf("thhe: %d threshold shares, need one from each of %d parties: %w", len(shares), g.N, ErrSetupIncomplete)
 	}
-	params := g.Params.Parameters
-	thr := multiparty.NewThresholdizer(params)
-	all := make([]multiparty.ShamirPublicPoint, g.N)
-	for i := range all {
-		all[i] = multiparty.ShamirPublicPoint(i + 1)
-	}
-	p := &Party{
-		g:        g,
-		id:       id,
-		tsk:      thr.AllocateThresholdSecretShare(),
-		got:      map[int]bool{},
-		dealt:    true,
-		thr:      thr,
-		cmb:      multiparty.NewCombiner(*params.GetRLWEParameters(), multiparty.ShamirPublicPoint(id), all, g.T),
-		additive: map[string]*rlwe.SecretKey{},
-		rkg:      map[Seed]*rkgState{},
-		released: map[[32]byte]bool{},
-	}
+	p.dealt = true
 	for _, s := range shares {
 		if s == nil {
 			return nil, fmt.Errorf("thhe: nil threshold share")

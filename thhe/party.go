@@ -50,6 +50,28 @@ type ThresholdShare struct {
 
 // NewParty creates party id (1..g.N) with a fresh secret contribution.
 func NewParty(g Group, id int) (*Party, error) {
+	p, err := emptyParty(g, id)
+	if err != nil {
+		return nil, err
+	}
+	thr := p.thr
+	sk := rlwe.NewKeyGenerator(g.Params.Parameters).GenSecretKeyNew()
+	poly, err := thr.GenShamirPolynomial(g.T, sk)
+	if err != nil {
+		return nil, fmt.Errorf("thhe: shamir polynomial: %w", err)
+	}
+	p.sk, p.poly = sk, &poly
+	// The party's own share of its own contribution never leaves it.
+	own := thr.AllocateThresholdSecretShare()
+	thr.GenShamirSecretShare(multiparty.ShamirPublicPoint(id), poly, &own)
+	if err := p.addShare(id, own); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// emptyParty is party id of g with no key material yet.
+func emptyParty(g Group, id int) (*Party, error) {
 	if _, err := NewGroup(g.Params, g.N, g.T); err != nil {
 		return nil, err
 	}
@@ -58,20 +80,13 @@ func NewParty(g Group, id int) (*Party, error) {
 	}
 	params := g.Params.Parameters
 	thr := multiparty.NewThresholdizer(params)
-	sk := rlwe.NewKeyGenerator(params).GenSecretKeyNew()
-	poly, err := thr.GenShamirPolynomial(g.T, sk)
-	if err != nil {
-		return nil, fmt.Errorf("thhe: shamir polynomial: %w", err)
-	}
 	all := make([]multiparty.ShamirPublicPoint, g.N)
 	for i := range all {
 		all[i] = multiparty.ShamirPublicPoint(i + 1)
 	}
-	p := &Party{
+	return &Party{
 		g:        g,
 		id:       id,
-		sk:       sk,
-		poly:     &poly,
 		tsk:      thr.AllocateThresholdSecretShare(),
 		got:      map[int]bool{},
 		thr:      thr,
@@ -79,14 +94,7 @@ func NewParty(g Group, id int) (*Party, error) {
 		additive: map[string]*rlwe.SecretKey{},
 		rkg:      map[Seed]*rkgState{},
 		released: map[[32]byte]bool{},
-	}
-	// The party's own share of its own contribution never leaves it.
-	own := thr.AllocateThresholdSecretShare()
-	thr.GenShamirSecretShare(multiparty.ShamirPublicPoint(id), poly, &own)
-	if err := p.addShare(id, own); err != nil {
-		return nil, err
-	}
-	return p, nil
+	}, nil
 }
 
 // ID returns the party's number.
