@@ -128,21 +128,18 @@ func newestVersion(goods []held) []held {
 }
 
 // rebuild combines the verified shares of one version and checks the record
-// against the signed commitment.
+// against the signed commitment. Check has already proven each share is the
+// one dealt to its node (through the node's Merkle leaf), so they are
+// combined as they are.
 func rebuild(v *Verifier, res Resolution, holders []held) (Resolution, error) {
-	cands := make([]shares.Candidate, 0, len(holders))
+	dealt := make([]shares.Share, 0, len(holders))
 	for _, g := range holders {
-		// Check proved the share is the one dealt to this node.
-		share := g.a.Item.Latest.Share
-		cands = append(cands, shares.Candidate{Share: shares.Share{Index: g.a.Node, Data: share},
-			Digest: shares.ShareDigest(g.a.Node, share), Source: g.a.Name})
+		dealt = append(dealt, shares.Share{Index: g.a.Node, Data: g.a.Item.Latest.Share})
 	}
-	secret, bad, err := shares.Reconstruct(cands, v.threshold)
-	for _, name := range bad {
-		res.Bad = append(res.Bad, Fault{Name: name, Reason: "share does not combine"})
-	}
+	secret, err := shares.Combine(dealt, v.threshold)
 	if err != nil {
-		return res, fmt.Errorf("%w: %d verified shares of the newest version; %s", ErrThresholdNotMet, len(cands), res.summary(v))
+		return res, fmt.Errorf("%w: %d verified shares of the newest version do not combine (%v); %s",
+			ErrThresholdNotMet, len(dealt), err, res.summary(v))
 	}
 	var commitment shares.Digest
 	copy(commitment[:], holders[0].m.Commitment)

@@ -65,7 +65,7 @@ func BenchmarkLatestMissing(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := s.Latest("population", ps, true); err != nil {
+		if _, err := s.Latest("population", ps, true, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -56,7 +56,7 @@ func TestPresenceSurvivesReopenAndRebuild(t *testing.T) {
 		for i, v := range vs {
 			ps[i] = v.Pseudonym
 		}
-		got, err := s.Latest("land", ps, true)
+		got, err := s.Latest("land", ps, true, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

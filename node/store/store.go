@@ -258,7 +258,7 @@ type Found struct {
 // none is stored). With metaOnly it reads only the index. A record whose
 // stored version cannot be read is reported through onCorrupt (if set) and
 // left out (nil), so one damaged record does not fail the others.
-func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool, onCorrupt ...func(pseudonym []byte, err error)) ([]*Found, error) {
+func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool, onCorrupt func(pseudonym []byte, err error)) ([]*Found, error) {
 	if err := ValidRegistry(registry); err != nil {
 		return nil, err
 	}
@@ -285,8 +285,8 @@ func (s *Store) Latest(registry string, pseudonyms [][]byte, metaOnly bool, onCo
 					err = s.expand(txn, f.Share)
 				}
 				if err != nil {
-					for _, report := range onCorrupt {
-						report(p, err)
+					if onCorrupt != nil {
+						onCorrupt(p, err)
 					}
 					continue
 				}

@@ -59,11 +59,11 @@ func versionsOf(t *testing.T, s *store.Store, registry string, p []byte) int {
 
 func wantLatest(t *testing.T, s *store.Store, registry string, ps [][]byte, want []*pb.StoredShare) {
 	t.Helper()
-	got, err := s.Latest(registry, ps, false)
+	got, err := s.Latest(registry, ps, false, nil)
 	if err != nil {
 		t.Fatalf("Latest: %v", err)
 	}
-	meta, err := s.Latest(registry, ps, true)
+	meta, err := s.Latest(registry, ps, true, nil)
 	if err != nil {
 		t.Fatalf("Latest meta-only: %v", err)
 	}
@@ -152,7 +152,7 @@ func TestBadRegistryName(t *testing.T) {
 		if _, err := s.PutVersions(name, []store.Version{version(pseudonym(1), 1)}); !errors.Is(err, store.ErrBadRegistryName) {
 			t.Errorf("PutVersions(%q) = %v, want ErrBadRegistryName", name, err)
 		}
-		if _, err := s.Latest(name, [][]byte{pseudonym(1)}, false); !errors.Is(err, store.ErrBadRegistryName) {
+		if _, err := s.Latest(name, [][]byte{pseudonym(1)}, false, nil); !errors.Is(err, store.ErrBadRegistryName) {
 			t.Errorf("Latest(%q) = %v, want ErrBadRegistryName", name, err)
 		}
 	}
