@@ -62,6 +62,9 @@ type Schema struct {
 	// method that returns a record's key value.)
 	KeyField string  `json:"key"`
 	Fields   []Field `json:"fields"`
+	// Statistics, when set, declares the encrypted aggregates the registry
+	// offers (see Statistics); nil means none.
+	Statistics *Statistics `json:"statistics,omitempty"`
 }
 
 // ParseSchema parses a JSON schema and checks that it is well formed: a

@@ -33,7 +33,13 @@ func (s Schema) check() error {
 	if !seen[s.KeyField] {
 		return fmt.Errorf("key %q is not a field", s.KeyField)
 	}
-	return s.checkLinks()
+	if err := s.checkLinks(); err != nil {
+		return err
+	}
+	if err := s.checkStats(); err != nil {
+		return fmt.Errorf("statistics: %w", err)
+	}
+	return nil
 }
 
 func (f Field) check() error {

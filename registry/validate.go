@@ -21,7 +21,24 @@ func (s Schema) Validate(values []string) error {
 			return fmt.Errorf("%w: field %q: %w", ErrInvalidRow, s.Fields[i].Name, err)
 		}
 	}
-	return s.validateLinks(values)
+	if err := s.validateLinks(values); err != nil {
+		return err
+	}
+	return s.validateMeasures(values)
+}
+
+// validateMeasures checks that every measure of a valid row is within its
+// declared bits (a date-derived year could exceed them).
+func (s Schema) validateMeasures(values []string) error {
+	if s.Statistics == nil {
+		return nil
+	}
+	for _, m := range s.Statistics.Measures {
+		if _, err := s.MeasureValue(m, Record{Values: values}); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidRow, err)
+		}
+	}
+	return nil
 }
 
 // Validate checks one value of the field on its own, without the checks
