@@ -66,6 +66,11 @@ func rosterPeers(r roster.Roster) (map[peer.ID]principal, error) {
 			return nil, err
 		}
 	}
+	for _, c := range r.Coordinators {
+		if err := add(c.Name, c.SigningKey, roster.RoleCoordinator); err != nil {
+			return nil, err
+		}
+	}
 	for _, nd := range r.Nodes {
 		if err := add(nd.Name, nd.SigningKey, roster.RoleNode); err != nil {
 			return nil, err
@@ -319,7 +324,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.parcelsHeld, prometheus.GaugeValue, float64(count), target)
 		}
 	}
-	roles := map[roster.Role]int{roster.RoleNode: 0, roster.RoleCustodian: 0, roster.RoleService: 0}
+	roles := map[roster.Role]int{roster.RoleNode: 0, roster.RoleCustodian: 0, roster.RoleService: 0, roster.RoleCoordinator: 0}
 	for _, p := range n.connected() {
 		roles[p.role]++
 	}

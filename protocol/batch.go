@@ -28,7 +28,10 @@ type RecordInput struct {
 type Dealt struct {
 	PerNode [][]*pb.StoredShare
 	Seal    *pb.BatchSeal
-	trees   []*shares.MerkleTree // node i's tree is trees[i-1]
+	// Stats is the batch's signed change to the encrypted statistics (set
+	// by the caller, see SignStats); every node gets the same.
+	Stats *pb.StatsDelta
+	trees []*shares.MerkleTree // node i's tree is trees[i-1]
 }
 
 // Served is record k of node index as the node serves it on Get: with its
@@ -45,7 +48,7 @@ func (d *Dealt) Served(index, k int) *pb.StoredShare {
 
 // StoreRequest is the request that gives node index its part of the batch.
 func (d *Dealt) StoreRequest(registry string, index int) *pb.StoreRequest {
-	return &pb.StoreRequest{Registry: registry, Items: d.PerNode[index-1], Seal: d.Seal}
+	return &pb.StoreRequest{Registry: registry, Items: d.PerNode[index-1], Seal: d.Seal, Stats: d.Stats}
 }
 
 // BatchBuilder deals batches of records on the custodian's side: it seals

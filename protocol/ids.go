@@ -13,6 +13,12 @@ const (
 	// KeySetupID: node -> node only: the federation key setup (threshold
 	// deals, collective public key). Messages in pb/keysetup.proto.
 	KeySetupID ID = "/embassy/keysetup/1.0.0"
+	// QueryProtoID (coordinator or service -> node): prepare and evaluate an
+	// encrypted query. Messages in pb/query.proto.
+	QueryProtoID ID = "/embassy/query/1.0.0"
+	// FedKeyID (custodian, service or coordinator -> node): the collective
+	// public key.
+	FedKeyID ID = "/embassy/fedkey/1.0.0"
 )
 
 // Limits bounds one protocol's messages in size and time.
@@ -36,6 +42,13 @@ func LimitsFor(id ID) Limits {
 		// threshold deal is one (sealed), the public key two, an RKG share,
 		// the round-1 aggregate and the relinearisation key four each.
 		return Limits{MaxRequest: 4 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
+	case QueryProtoID:
+		// A request carries the service's HE public key (2 QP polynomials,
+		// 1.25 MiB at N=2^14); a response a few result ciphertexts and
+		// their key-switch shares (≤ 512 KiB each at N=2^14, level 1).
+		return Limits{MaxRequest: 4 << 20, MaxResponse: 32 << 20, Deadline: 60 * time.Second}
+	case FedKeyID:
+		return Limits{MaxRequest: 4 << 10, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
 	default:
 		return Limits{MaxRequest: 4 << 10, MaxResponse: 4 << 10, Deadline: 5 * time.Second}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 )
 
 // Sentinel errors.
@@ -19,11 +20,13 @@ var (
 // MaxNodes bounds n (share indices are one byte).
 const MaxNodes = 255
 
-// Principal is the custodian or a government service.
+// Principal is the custodian, a government service or a query coordinator.
 type Principal struct {
 	Name       string `json:"name"`
 	SigningKey []byte `json:"signing_key"` // Ed25519 public key, base64 in JSON
 	SealKey    []byte `json:"seal_key"`    // HPKE public key, base64 in JSON
+	// Policy says what a service may ask (services only; required there).
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // Node is one embassy node, hosted by one ally.
@@ -44,7 +47,10 @@ type Roster struct {
 	Threshold int         `json:"threshold"`
 	Custodian Principal   `json:"custodian"`
 	Services  []Principal `json:"services"`
-	Nodes     []Node      `json:"nodes"`
+	// Coordinators may relay services' signed queries to the nodes; they
+	// are trusted with nothing but availability.
+	Coordinators []Principal `json:"coordinators,omitempty"`
+	Nodes        []Node      `json:"nodes"`
 }
 
 // Digest identifies a signed roster: SHA-256 of the signed bytes.
@@ -89,6 +95,23 @@ func (r Roster) Validate() error {
 		if err := checkPrincipal("service "+s.Name, s, addKey); err != nil {
 			return err
 		}
+		if s.Policy == nil {
+			return fmt.Errorf("%w: service %s has no policy", ErrInvalid, s.Name)
+		}
+		if err := s.Policy.validate(); err != nil {
+			return fmt.Errorf("%w: service %s: policy: %w", ErrInvalid, s.Name, err)
+		}
+	}
+	for _, c := range r.Coordinators {
+		if err := checkPrincipal("coordinator "+c.Name, c, addKey); err != nil {
+			return err
+		}
+		if c.Policy != nil {
+			return fmt.Errorf("%w: coordinator %s has a policy (only services have one)", ErrInvalid, c.Name)
+		}
+	}
+	if r.Custodian.Policy != nil {
+		return fmt.Errorf("%w: the custodian has a policy (only services have one)", ErrInvalid)
 	}
 	names := map[string]bool{}
 	for i, nd := range r.Nodes {
@@ -184,8 +207,23 @@ func (r Roster) NodeBySigningKey(key []byte) (Node, bool) {
 
 // IsService reports whether key belongs to a listed service.
 func (r Roster) IsService(key []byte) bool {
+	_, ok := r.Service(key)
+	return ok
+}
+
+// Service finds the service with that signing key.
+func (r Roster) Service(key []byte) (Principal, bool) {
 	for _, s := range r.Services {
 		if bytes.Equal(s.SigningKey, key) {
+			return s, true
+		}
+	}
+	return Principal{}, false
+}
+
+func (r Roster) isCoordinator(key []byte) bool {
+	for _, c := range r.Coordinators {
+		if bytes.Equal(c.SigningKey, key) {
 			return true
 		}
 	}
@@ -201,10 +239,11 @@ const (
 	RoleNode
 	RoleCustodian
 	RoleService
+	RoleCoordinator
 )
 
 func (r Role) String() string {
-	return [...]string{"none", "node", "custodian", "service"}[r]
+	return [...]string{"none", "node", "custodian", "service", "coordinator"}[r]
 }
 
 // RoleOf tells the role of the holder of an Ed25519 public key.
@@ -214,6 +253,8 @@ func (r Roster) RoleOf(key []byte) Role {
 		return RoleCustodian
 	case r.IsService(key):
 		return RoleService
+	case r.isCoordinator(key):
+		return RoleCoordinator
 	}
 	if _, ok := r.NodeBySigningKey(key); ok {
 		return RoleNode
@@ -227,7 +268,7 @@ func (r Roster) SealKeyOf(signingKey []byte) []byte {
 	if bytes.Equal(signingKey, r.Custodian.SigningKey) {
 		return r.Custodian.SealKey
 	}
-	for _, s := range r.Services {
+	for _, s := range append(slices.Clone(r.Services), r.Coordinators...) {
 		if bytes.Equal(s.SigningKey, signingKey) {
 			return s.SealKey
 		}

@@ -18,7 +18,8 @@ func sample(n, t int) (Roster, ed25519.PrivateKey) {
 	spub, _ := key(201)
 	r := Roster{Network: "test", Epoch: 1, Threshold: t,
 		Custodian: Principal{Name: "custodian", SigningKey: cpub, SealKey: []byte{1}},
-		Services:  []Principal{{Name: "stats", SigningKey: spub, SealKey: []byte{2}}}}
+		Services: []Principal{{Name: "stats", SigningKey: spub, SealKey: []byte{2},
+			Policy: &Policy{MinGroupSize: 10, Registries: []Grant{{Registry: "population", Fields: []string{AllFields}}}}}}}
 	for i := 1; i <= n; i++ {
 		pub, _ := key(byte(i))
 		r.Nodes = append(r.Nodes, Node{Index: i, Name: fmt.Sprintf("node%d", i), Ally: "a", Country: "EE",

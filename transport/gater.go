@@ -37,6 +37,11 @@ func NewGater(r roster.Roster) (*Gater, error) {
 			return nil, fmt.Errorf("gater: service %s: %w", s.Name, err)
 		}
 	}
+	for _, c := range r.Coordinators {
+		if err := add(c.SigningKey, roster.RoleCoordinator); err != nil {
+			return nil, fmt.Errorf("gater: coordinator %s: %w", c.Name, err)
+		}
+	}
 	for _, n := range r.Nodes {
 		if err := add(n.SigningKey, roster.RoleNode); err != nil {
 			return nil, fmt.Errorf("gater: node %s: %w", n.Name, err)

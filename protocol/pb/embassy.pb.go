@@ -347,6 +347,7 @@ type StoreRequest struct {
 	Registry      string                 `protobuf:"bytes,1,opt,name=registry,proto3" json:"registry,omitempty"`
 	Items         []*StoredShare         `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
 	Seal          *BatchSeal             `protobuf:"bytes,3,opt,name=seal,proto3" json:"seal,omitempty"`
+	Stats         *StatsDelta            `protobuf:"bytes,4,opt,name=stats,proto3" json:"stats,omitempty"` // with seal: the batch's change to the encrypted statistics
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -402,6 +403,69 @@ func (x *StoreRequest) GetSeal() *BatchSeal {
 	return nil
 }
 
+func (x *StoreRequest) GetStats() *StatsDelta {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+// StatsDelta is the encrypted change a batch makes to its registry's
+// statistics (cube.Delta bytes: ciphertexts under the collective key), signed
+// by the custodian over protocol.StatsMessage(roster, registry, batch root,
+// SHA-256(delta)), so it is bound to exactly one batch and folded once.
+type StatsDelta struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delta         []byte                 `protobuf:"bytes,1,opt,name=delta,proto3" json:"delta,omitempty"`
+	Signature     []byte                 `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsDelta) Reset() {
+	*x = StatsDelta{}
+	mi := &file_embassy_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsDelta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsDelta) ProtoMessage() {}
+
+func (x *StatsDelta) ProtoReflect() protoreflect.Message {
+	mi := &file_embassy_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsDelta.ProtoReflect.Descriptor instead.
+func (*StatsDelta) Descriptor() ([]byte, []int) {
+	return file_embassy_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StatsDelta) GetDelta() []byte {
+	if x != nil {
+		return x.Delta
+	}
+	return nil
+}
+
+func (x *StatsDelta) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 type StoreResponse struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Stored         uint32                 `protobuf:"varint,1,opt,name=stored,proto3" json:"stored,omitempty"`
@@ -413,7 +477,7 @@ type StoreResponse struct {
 
 func (x *StoreResponse) Reset() {
 	*x = StoreResponse{}
-	mi := &file_embassy_proto_msgTypes[5]
+	mi := &file_embassy_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +489,7 @@ func (x *StoreResponse) String() string {
 func (*StoreResponse) ProtoMessage() {}
 
 func (x *StoreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[5]
+	mi := &file_embassy_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +502,7 @@ func (x *StoreResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoreResponse.ProtoReflect.Descriptor instead.
 func (*StoreResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{5}
+	return file_embassy_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StoreResponse) GetStored() uint32 {
@@ -474,7 +538,7 @@ type HandoffRequest struct {
 
 func (x *HandoffRequest) Reset() {
 	*x = HandoffRequest{}
-	mi := &file_embassy_proto_msgTypes[6]
+	mi := &file_embassy_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +550,7 @@ func (x *HandoffRequest) String() string {
 func (*HandoffRequest) ProtoMessage() {}
 
 func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[6]
+	mi := &file_embassy_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +563,7 @@ func (x *HandoffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffRequest.ProtoReflect.Descriptor instead.
 func (*HandoffRequest) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{6}
+	return file_embassy_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *HandoffRequest) GetParcels() []*Parcel {
@@ -526,7 +590,7 @@ type Parcel struct {
 
 func (x *Parcel) Reset() {
 	*x = Parcel{}
-	mi := &file_embassy_proto_msgTypes[7]
+	mi := &file_embassy_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +602,7 @@ func (x *Parcel) String() string {
 func (*Parcel) ProtoMessage() {}
 
 func (x *Parcel) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[7]
+	mi := &file_embassy_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +615,7 @@ func (x *Parcel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Parcel.ProtoReflect.Descriptor instead.
 func (*Parcel) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{7}
+	return file_embassy_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Parcel) GetTarget() uint32 {
@@ -594,7 +658,7 @@ type HandoffResponse struct {
 
 func (x *HandoffResponse) Reset() {
 	*x = HandoffResponse{}
-	mi := &file_embassy_proto_msgTypes[8]
+	mi := &file_embassy_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +670,7 @@ func (x *HandoffResponse) String() string {
 func (*HandoffResponse) ProtoMessage() {}
 
 func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[8]
+	mi := &file_embassy_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +683,7 @@ func (x *HandoffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandoffResponse.ProtoReflect.Descriptor instead.
 func (*HandoffResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{8}
+	return file_embassy_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HandoffResponse) GetAccepted() uint32 {
@@ -663,7 +727,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_embassy_proto_msgTypes[9]
+	mi := &file_embassy_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +739,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[9]
+	mi := &file_embassy_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +752,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{9}
+	return file_embassy_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetRequest) GetRegistry() string {
@@ -734,7 +798,7 @@ type GetItem struct {
 
 func (x *GetItem) Reset() {
 	*x = GetItem{}
-	mi := &file_embassy_proto_msgTypes[10]
+	mi := &file_embassy_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -746,7 +810,7 @@ func (x *GetItem) String() string {
 func (*GetItem) ProtoMessage() {}
 
 func (x *GetItem) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[10]
+	mi := &file_embassy_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -759,7 +823,7 @@ func (x *GetItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItem.ProtoReflect.Descriptor instead.
 func (*GetItem) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{10}
+	return file_embassy_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetItem) GetFound() bool {
@@ -813,7 +877,7 @@ type GetResponse struct {
 
 func (x *GetResponse) Reset() {
 	*x = GetResponse{}
-	mi := &file_embassy_proto_msgTypes[11]
+	mi := &file_embassy_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +889,7 @@ func (x *GetResponse) String() string {
 func (*GetResponse) ProtoMessage() {}
 
 func (x *GetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[11]
+	mi := &file_embassy_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +902,7 @@ func (x *GetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResponse.ProtoReflect.Descriptor instead.
 func (*GetResponse) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{11}
+	return file_embassy_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetResponse) GetItems() []*GetItem {
@@ -871,7 +935,7 @@ type GetReply struct {
 
 func (x *GetReply) Reset() {
 	*x = GetReply{}
-	mi := &file_embassy_proto_msgTypes[12]
+	mi := &file_embassy_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +947,7 @@ func (x *GetReply) String() string {
 func (*GetReply) ProtoMessage() {}
 
 func (x *GetReply) ProtoReflect() protoreflect.Message {
-	mi := &file_embassy_proto_msgTypes[12]
+	mi := &file_embassy_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +960,7 @@ func (x *GetReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReply.ProtoReflect.Descriptor instead.
 func (*GetReply) Descriptor() ([]byte, []int) {
-	return file_embassy_proto_rawDescGZIP(), []int{12}
+	return file_embassy_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetReply) GetItems() []*GetItem {
@@ -939,11 +1003,16 @@ const file_embassy_proto_rawDesc = "" +
 	"\x04seal\x18\x05 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"P\n" +
 	"\vStoredBatch\x12)\n" +
 	"\x04seal\x18\x01 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\x12\x16\n" +
-	"\x06leaves\x18\x02 \x01(\fR\x06leaves\"\x84\x01\n" +
+	"\x06leaves\x18\x02 \x01(\fR\x06leaves\"\xb2\x01\n" +
 	"\fStoreRequest\x12\x1a\n" +
 	"\bregistry\x18\x01 \x01(\tR\bregistry\x12-\n" +
 	"\x05items\x18\x02 \x03(\v2\x17.embassy.v1.StoredShareR\x05items\x12)\n" +
-	"\x04seal\x18\x03 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\"f\n" +
+	"\x04seal\x18\x03 \x01(\v2\x15.embassy.v1.BatchSealR\x04seal\x12,\n" +
+	"\x05stats\x18\x04 \x01(\v2\x16.embassy.v1.StatsDeltaR\x05stats\"@\n" +
+	"\n" +
+	"StatsDelta\x12\x14\n" +
+	"\x05delta\x18\x01 \x01(\fR\x05delta\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"f\n" +
 	"\rStoreResponse\x12\x16\n" +
 	"\x06stored\x18\x01 \x01(\rR\x06stored\x12'\n" +
 	"\x0falready_present\x18\x02 \x01(\rR\x0ealreadyPresent\x12\x14\n" +
@@ -995,36 +1064,38 @@ func file_embassy_proto_rawDescGZIP() []byte {
 	return file_embassy_proto_rawDescData
 }
 
-var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_embassy_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_embassy_proto_goTypes = []any{
 	(*RecordManifest)(nil),  // 0: embassy.v1.RecordManifest
 	(*BatchSeal)(nil),       // 1: embassy.v1.BatchSeal
 	(*StoredShare)(nil),     // 2: embassy.v1.StoredShare
 	(*StoredBatch)(nil),     // 3: embassy.v1.StoredBatch
 	(*StoreRequest)(nil),    // 4: embassy.v1.StoreRequest
-	(*StoreResponse)(nil),   // 5: embassy.v1.StoreResponse
-	(*HandoffRequest)(nil),  // 6: embassy.v1.HandoffRequest
-	(*Parcel)(nil),          // 7: embassy.v1.Parcel
-	(*HandoffResponse)(nil), // 8: embassy.v1.HandoffResponse
-	(*GetRequest)(nil),      // 9: embassy.v1.GetRequest
-	(*GetItem)(nil),         // 10: embassy.v1.GetItem
-	(*GetResponse)(nil),     // 11: embassy.v1.GetResponse
-	(*GetReply)(nil),        // 12: embassy.v1.GetReply
+	(*StatsDelta)(nil),      // 5: embassy.v1.StatsDelta
+	(*StoreResponse)(nil),   // 6: embassy.v1.StoreResponse
+	(*HandoffRequest)(nil),  // 7: embassy.v1.HandoffRequest
+	(*Parcel)(nil),          // 8: embassy.v1.Parcel
+	(*HandoffResponse)(nil), // 9: embassy.v1.HandoffResponse
+	(*GetRequest)(nil),      // 10: embassy.v1.GetRequest
+	(*GetItem)(nil),         // 11: embassy.v1.GetItem
+	(*GetResponse)(nil),     // 12: embassy.v1.GetResponse
+	(*GetReply)(nil),        // 13: embassy.v1.GetReply
 }
 var file_embassy_proto_depIdxs = []int32{
 	1,  // 0: embassy.v1.StoredShare.seal:type_name -> embassy.v1.BatchSeal
 	1,  // 1: embassy.v1.StoredBatch.seal:type_name -> embassy.v1.BatchSeal
 	2,  // 2: embassy.v1.StoreRequest.items:type_name -> embassy.v1.StoredShare
 	1,  // 3: embassy.v1.StoreRequest.seal:type_name -> embassy.v1.BatchSeal
-	7,  // 4: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
-	2,  // 5: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
-	10, // 6: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
-	10, // 7: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	5,  // 4: embassy.v1.StoreRequest.stats:type_name -> embassy.v1.StatsDelta
+	8,  // 5: embassy.v1.HandoffRequest.parcels:type_name -> embassy.v1.Parcel
+	2,  // 6: embassy.v1.GetItem.latest:type_name -> embassy.v1.StoredShare
+	11, // 7: embassy.v1.GetResponse.items:type_name -> embassy.v1.GetItem
+	11, // 8: embassy.v1.GetReply.items:type_name -> embassy.v1.GetItem
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_embassy_proto_init() }
@@ -1038,7 +1109,7 @@ func file_embassy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_embassy_proto_rawDesc), len(file_embassy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
