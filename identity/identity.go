@@ -137,3 +137,9 @@ func Seal(sealPublicKey []byte, info, plaintext []byte) ([]byte, error) {
 func (id *Identity) Open(info, ciphertext []byte) ([]byte, error) {
 	return hpke.Open(id.seal, SealKDF(), SealAEAD(), info, ciphertext)
 }
+
+// HETargetSeed is the 32-byte seed from which a service derives its
+// homomorphic-encryption key pair (see thhe.TargetKeyFromSeed): the answers
+// to its queries are re-encrypted to that key, so the key file is all a
+// service needs to keep.
+func (id *Identity) HETargetSeed() []byte { return derive(id.seed[:], "embassy/identity/he-target/v1") }
