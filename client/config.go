@@ -28,6 +28,13 @@ type Config struct {
 	NetworkSecretFile string `toml:"network_secret_file"`
 	// CustodianKey pins the custodian's Ed25519 public key (base64).
 	CustodianKey string `toml:"custodian_key"`
+	// ServiceIdentityFile, if set, is the service key queries are signed
+	// with (IdentityFile is used when it is not set).
+	ServiceIdentityFile string `toml:"service_identity_file"`
+	// CoordinatorURL, if set, is the coordinator's HTTP API
+	// (http://host:port) that queries go through; unset, the client
+	// coordinates its queries itself over libp2p.
+	CoordinatorURL string `toml:"coordinator_url"`
 
 	custodian ed25519.PublicKey
 }
@@ -43,7 +50,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %s: unknown setting %q", ErrBadConfig, path, und[0].String())
 	}
 	base := filepath.Dir(path)
-	for _, p := range []*string{&c.RosterFile, &c.IdentityFile, &c.NetworkSecretFile} {
+	for _, p := range []*string{&c.RosterFile, &c.IdentityFile, &c.NetworkSecretFile, &c.ServiceIdentityFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

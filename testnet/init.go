@@ -46,7 +46,23 @@ const (
 	NodeKey       = "node.key"
 	NodeLog       = "node.log"
 	NodePid       = "node.pid"
+	// The coordinator lives in DIR/coordinator.
+	CoordinatorDir    = "coordinator"
+	CoordinatorConfig = "config.toml"
+	CoordinatorKey    = "coordinator.key"
+	CoordinatorLog    = "coordinator.log"
+	CoordinatorPid    = "coordinator.pid"
 )
+
+// ServicePolicy is the policy of the testnet's one service: every registry
+// and field, cells of fewer than 10 records suppressed.
+func ServicePolicy() *roster.Policy {
+	return &roster.Policy{MinGroupSize: 10, Registries: []roster.Grant{
+		{Registry: "business", Fields: []string{roster.AllFields}},
+		{Registry: "land", Fields: []string{roster.AllFields}},
+		{Registry: "population", Fields: []string{roster.AllFields}},
+	}}
+}
 
 // NodeDir is the directory of node k (1-based).
 func NodeDir(dir string, k int) string { return filepath.Join(dir, fmt.Sprintf("node%d", k)) }
@@ -101,14 +117,25 @@ func build(dir string, o Options) error {
 	if err != nil {
 		return err
 	}
+	coord, err := newKey(filepath.Join(dir, CoordinatorDir, CoordinatorKey))
+	if err != nil {
+		return err
+	}
 	r := roster.Roster{Network: "testnet", Epoch: 1, Threshold: o.Threshold,
 		Custodian: roster.Principal{Name: "custodian", SigningKey: custodian.PublicKey(), SealKey: custodian.SealPublicKey()},
-		Services:  []roster.Principal{{Name: "statistics", SigningKey: service.PublicKey(), SealKey: service.SealPublicKey()}},
+		Services: []roster.Principal{{Name: "statistics", SigningKey: service.PublicKey(), SealKey: service.SealPublicKey(),
+			Policy: ServicePolicy()}},
+		Coordinators: []roster.Principal{{Name: "coordinator", SigningKey: coord.PublicKey(), SealKey: coord.SealPublicKey()}},
 	}
 	// One port per node for libp2p (TCP and QUIC), then one per node for
-	// its status server, all found in one pass so none repeats.
-	ports, err := freePorts(o.Host, 2*o.Nodes)
+	// its status server, then the coordinator's API, all found in one pass
+	// so none repeats.
+	ports, err := freePorts(o.Host, 2*o.Nodes+1)
 	if err != nil {
+		return err
+	}
+	api := net.JoinHostPort(o.Host, strconv.Itoa(ports[2*o.Nodes]))
+	if err := writeCoordinatorConfig(dir, api, custodian, o.HEParams); err != nil {
 		return err
 	}
 	for k := 1; k <= o.Nodes; k++ {
@@ -143,7 +170,7 @@ func build(dir string, o Options) error {
 	if err := os.WriteFile(filepath.Join(dir, NetworkSecret), []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
 		return err
 	}
-	return writeClientConfig(dir, custodian)
+	return writeClientConfig(dir, custodian, "http://"+api)
 }
 
 func newKey(path string) (*identity.Identity, error) {
@@ -170,13 +197,30 @@ he_params = %q
 	return os.WriteFile(filepath.Join(nd, NodeConfig), []byte(cfg), 0o644)
 }
 
-func writeClientConfig(dir string, custodian *identity.Identity) error {
-	cfg := fmt.Sprintf(`# Embassy client configuration: the custodian's view of the testnet.
+func writeCoordinatorConfig(dir, api string, custodian *identity.Identity, heParams string) error {
+	cfg := fmt.Sprintf(`# Embassy query coordinator configuration.
+name = "coordinator"
+identity_file = %q
+roster_file = "../%s"
+custodian_key = %q
+http_addr = %q
+he_params = %q
+log_level = "info"
+`, CoordinatorKey, RosterFile, base64.StdEncoding.EncodeToString(custodian.PublicKey()), api, heParams)
+	return os.WriteFile(filepath.Join(dir, CoordinatorDir, CoordinatorConfig), []byte(cfg), 0o644)
+}
+
+func writeClientConfig(dir string, custodian *identity.Identity, coordinatorURL string) error {
+	cfg := fmt.Sprintf(`# Embassy client configuration for the testnet: ingest, get and delete act
+# as the custodian (identity_file); query acts as the service
+# (service_identity_file) through the coordinator.
 roster_file = %q
 identity_file = %q
+service_identity_file = %q
 network_secret_file = %q
 custodian_key = %q
-`, RosterFile, CustodianKey, NetworkSecret, base64.StdEncoding.EncodeToString(custodian.PublicKey()))
+coordinator_url = %q
+`, RosterFile, CustodianKey, ServiceKey, NetworkSecret, base64.StdEncoding.EncodeToString(custodian.PublicKey()), coordinatorURL)
 	return os.WriteFile(filepath.Join(dir, ClientFile), []byte(cfg), 0o644)
 }
 

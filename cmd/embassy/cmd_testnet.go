@@ -72,7 +72,8 @@ func testnetUp(e env, args []string) error {
 	fs := newFlags(e, "testnet up", "testnet up --dir DIR [--node K]...", `
 Start the testnet's nodes (or only those named by --node) as background
 processes: pid in DIR/nodeK/node.pid, log appended to DIR/nodeK/node.log.
-Nodes already running are left alone. Waits until every node listens.`)
+Without --node the query coordinator starts too (DIR/coordinator). Nodes
+already running are left alone. Waits until every node listens.`)
 	dir := fs.String("dir", "", "testnet directory")
 	var only nodeList
 	fs.Var(&only, "node", "node number to start (repeatable or comma-separated; default all)")
@@ -95,13 +96,24 @@ Nodes already running are left alone. Waits until every node listens.`)
 		fmt.Fprintf(e.stdout, "node%d running (pid %d), log %s\n", s.Node, s.Pid,
 			filepath.Join(testnet.NodeDir(*dir, s.Node), testnet.NodeLog))
 	}
-	return err
+	if err != nil || len(only) > 0 || !testnet.HasCoordinator(*dir) {
+		return err
+	}
+	cs, err := testnet.UpCoordinator(*dir, self, *wait)
+	if err != nil {
+		return err
+	}
+	api, _ := testnet.CoordinatorAPI(*dir)
+	fmt.Fprintf(e.stdout, "coordinator running (pid %d), API http://%s, log %s\n", cs.Pid, api,
+		filepath.Join(*dir, testnet.CoordinatorDir, testnet.CoordinatorLog))
+	return nil
 }
 
 func testnetDown(e env, args []string) error {
 	fs := newFlags(e, "testnet down", "testnet down --dir DIR [--node K]...", `
-Stop the testnet's nodes (or only those named by --node) with SIGTERM, and
-SIGKILL after the grace period. Data stays in DIR/nodeK/data.`)
+Stop the testnet's nodes (or only those named by --node; without --node
+the coordinator too) with SIGTERM, and SIGKILL after the grace period. Data
+stays in DIR/nodeK/data.`)
 	dir := fs.String("dir", "", "testnet directory")
 	var only nodeList
 	fs.Var(&only, "node", "node number to stop (repeatable or comma-separated; default all)")
@@ -111,6 +123,11 @@ SIGKILL after the grace period. Data stays in DIR/nodeK/data.`)
 	}
 	if *dir == "" {
 		return usageErr("--dir is required")
+	}
+	if len(only) == 0 && testnet.HasCoordinator(*dir) {
+		if cs := testnet.DownCoordinator(*dir, *grace); cs.Running {
+			fmt.Fprintf(e.stdout, "coordinator stopped (pid %d)\n", cs.Pid)
+		}
 	}
 	st, err := testnet.Down(*dir, only, *grace)
 	for _, s := range st {

@@ -58,6 +58,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"node", "run one embassy node in the foreground", runNode},
+		{"coordinator", "run a query coordinator (HTTP API) in the foreground", runCoordinator},
 		{"testnet", "init, up, down or status of a local multi-process network", runTestnet},
 		{"registry", "list and show registry schemas; generate synthetic registries", runRegistry},
 		{"ingest", "store registry rows from CSV or JSON Lines (custodian)", runIngest},
@@ -117,7 +118,7 @@ func printUsage(w io.Writer) {
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun `embassy COMMAND --help` for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failure, 2 bad usage/input/config, 3 not found, 4 threshold not met, 5 rows rejected.")
