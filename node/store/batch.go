@@ -20,8 +20,19 @@ func batchKey(root []byte) []byte { return append([]byte("b/"), root...) }
 // each record without its Merkle proof and signature. Latest puts them
 // back. It saves about 40% of the space per record.
 func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, nodeLeaves []shares.Digest, vs []Version) (int, error) {
+	stored, _, err := s.PutBatchStats(registry, seal, nodeLeaves, vs, nil)
+	return stored, err
+}
+
+// PutBatchStats is PutBatch that also keeps the batch's encrypted
+// statistics delta (nil: the batch came without one, which is recorded as
+// an empty entry so the registry's statistics are known to be incomplete),
+// in the same transaction. statsNew says whether this call stored the
+// batch's statistics entry (a batch delivered again does not), so the
+// caller folds each batch's delta exactly once.
+func (s *Store) PutBatchStats(registry string, seal *pb.BatchSeal, nodeLeaves []shares.Digest, vs []Version, stats []byte) (stored int, statsNew bool, err error) {
 	if seal == nil || len(seal.Root) != 32 || int(seal.Count) != len(vs) || len(nodeLeaves) != len(vs) {
-		return 0, fmt.Errorf("store batch: seal does not match %d records", len(vs))
+		return 0, false, fmt.Errorf("store batch: seal does not match %d records", len(vs))
 	}
 	leaves := make([]byte, 0, 32*len(vs))
 	slim := make([]Version, len(vs))
@@ -34,14 +45,26 @@ func (s *Store) PutBatch(registry string, seal *pb.BatchSeal, nodeLeaves []share
 	}
 	batch, err := proto.Marshal(&pb.StoredBatch{Seal: seal, Leaves: leaves})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return s.putVersions(registry, slim, func(txn *badger.Txn, stored int) error {
+	stored, err = s.putVersions(registry, slim, func(txn *badger.Txn, stored int) error {
+		statsNew = false
 		if stored == 0 { // a batch delivered again: nothing to write
 			return nil
 		}
-		return txn.Set(batchKey(seal.Root), batch)
+		if err := txn.Set(batchKey(seal.Root), batch); err != nil {
+			return err
+		}
+		sk := statsKey(registry, seal.Root)
+		if _, err := txn.Get(sk); err == nil {
+			return nil
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		statsNew = true
+		return txn.Set(sk, stats)
 	})
+	return stored, statsNew && err == nil, err
 }
 
 // batchCache keeps the Merkle trees of recently read batches.

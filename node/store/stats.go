@@ -1,0 +1,90 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Statistics and query records.
+//
+//	s/<registry>\x00<batch root>  the batch's encrypted statistics delta
+//	                              (empty: the batch came without one)
+//	qa/<query id><attempt>        when this node evaluated that attempt
+//
+// Neither holds plaintext: deltas are ciphertexts under the collective key.
+const (
+	statsPrefix   = "s/"
+	attemptPrefix = "qa/"
+)
+
+func statsKey(registry string, root []byte) []byte {
+	k := append([]byte(statsPrefix), registry...)
+	k = append(k, 0)
+	return append(k, root...)
+}
+
+// EachStats calls fn for every stored statistics delta of registry (empty
+// delta: a batch stored without statistics), in key order.
+func (s *Store) EachStats(registry string, fn func(root, delta []byte) error) error {
+	prefix := statsKey(registry, nil)
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			root := it.Item().KeyCopy(nil)[len(prefix):]
+			err := it.Item().Value(func(v []byte) error { return fn(root, v) })
+			if err != nil {
+				return fmt.Errorf("statistics of %s: %w", registry, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ErrAttemptUsed is returned by ReserveAttempt for a (query, attempt) this
+// node evaluated before.
+var ErrAttemptUsed = errors.New("query attempt already evaluated")
+
+func attemptKey(id [32]byte, attempt uint32) []byte {
+	k := append([]byte(attemptPrefix), id[:]...)
+	return binary.BigEndian.AppendUint32(k, attempt)
+}
+
+// ReserveAttempt durably records that this node evaluates attempt of query
+// id, before it does: a second call for the same pair fails with
+// ErrAttemptUsed, even after a restart.
+func (s *Store) ReserveAttempt(id [32]byte, attempt uint32, at time.Time) error {
+	key := attemptKey(id, attempt)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.Update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(key); err == nil {
+			return ErrAttemptUsed
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		return txn.Set(key, binary.BigEndian.AppendUint64(nil, uint64(at.UnixMilli())))
+	})
+}
+
+// Attempts lists the attempts of query id this node has evaluated.
+func (s *Store) Attempts(id [32]byte) ([]uint32, error) {
+	var out []uint32
+	prefix := append([]byte(attemptPrefix), id[:]...)
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if len(k) == len(prefix)+4 {
+				out = append(out, binary.BigEndian.Uint32(k[len(prefix):]))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
