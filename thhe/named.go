@@ -38,3 +38,4 @@ func ParamsByID(id []byte) (Params, error) {
 	}
 	return Params{}, fmt.Errorf("%w: fingerprint %x", ErrUnknownParams, id)
 }
+

@@ -86,7 +86,7 @@ type Query struct {
 	Nonce           []byte                 `protobuf:"bytes,4,opt,name=nonce,proto3" json:"nonce,omitempty"`                                   // 16 random bytes
 	IssuedUnixMs    int64                  `protobuf:"varint,5,opt,name=issued_unix_ms,json=issuedUnixMs,proto3" json:"issued_unix_ms,omitempty"`
 	ExpiresUnixMs   int64                  `protobuf:"varint,6,opt,name=expires_unix_ms,json=expiresUnixMs,proto3" json:"expires_unix_ms,omitempty"`      // nodes refuse it after this, and refuse long-lived queries
-	TargetKeyDigest []byte                 `protobuf:"bytes,7,opt,name=target_key_digest,json=targetKeyDigest,proto3" json:"target_key_digest,omitempty"` // thhe.PublicKeyDigest of the service's HE public key
+	TargetKeyDigest []byte                 `protobuf:"bytes,7,opt,name=target_key_digest,json=targetKeyDigest,proto3" json:"target_key_digest,omitempty"` // SHA-256 of SignedQuery.target_key (thhe.EncodePublicKey)
 	ParamsId        []byte                 `protobuf:"bytes,8,opt,name=params_id,json=paramsId,proto3" json:"params_id,omitempty"`                        // thhe.Params.ID() the service expects
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
