@@ -65,6 +65,7 @@ func commands() []command {
 		{"get", "look up records by key and print them as JSON", runGet},
 		{"delete", "delete records by key with signed tombstones (custodian)", runDelete},
 		{"keygen", "make a principal key and print its public parts for the roster", runKeygen},
+		{"service", "`service keygen`: make a government service's key and roster entry", runService},
 		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
 		{"bench", "benchmarks: `bench ingest` measures ingest and look-ups against a plaintext baseline", runBench},
