@@ -50,4 +50,3 @@ the file, so the file is all a service keeps.`)
 		}},
 	})
 }
-
