@@ -9,7 +9,7 @@
 //
 // Keywords are case-insensitive; names (registry, dimension, measure) are
 // matched exactly, else case-insensitively when that is unambiguous.
-// Strings are in single quotes, '' standing for a quote; integers are
+// Strings are in single quotes, a quote inside written twice; integers are
 // decimal and may be negative in literals.
 //
 //	SELECT item [, item]* FROM registry [WHERE cond [AND cond]*] [GROUP BY dim] [;]

@@ -53,11 +53,11 @@ type ColumnKind int
 
 // Column kinds.
 const (
-	ColumnGroup     ColumnKind = iota + 1 // the GROUP BY dimension's bucket label
-	ColumnBin                             // the histogram bin label
-	ColumnCount                           // COUNT(*), or a histogram's count
-	ColumnSum                             // SUM(Measure)
-	ColumnAvg                             // AVG(Measure) = SUM/COUNT, computed by the client
+	ColumnGroup ColumnKind = iota + 1 // the GROUP BY dimension's bucket label
+	ColumnBin                         // the histogram bin label
+	ColumnCount                       // COUNT(*), or a histogram's count
+	ColumnSum                         // SUM(Measure)
+	ColumnAvg                         // AVG(Measure) = SUM/COUNT, computed by the client
 )
 
 // Column is one result column.
