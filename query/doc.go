@@ -62,6 +62,16 @@
 // large values print exactly. Without GROUP BY and HISTOGRAM the answer is
 // one row even over no rows: COUNT(*) 0, SUM and AVG NULL.
 //
+// # Reference and tests
+//
+// Oracle computes the cells of a parsed query over plaintext records from
+// the query's own semantics, not from its Plan, so that the planner (and
+// the encrypted evaluator) can be compared with it cell for cell; the
+// tests fold a plaintext tabulation of each cube by the Plan and require
+// the oracle's cells exactly, for random queries from Generate.
+// Plan.Uses and Plan.Fields list what a plan reads, for access policies;
+// Plan.Canonical is a deterministic encoding for comparing plans.
+//
 // # Why a hand-written parser
 //
 // The maintained Go SQL parsers available (vitess.io/vitess's sqlparser,

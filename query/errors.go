@@ -45,7 +45,20 @@ func (e *Error) Error() string {
 	if e.Token == "" {
 		return fmt.Sprintf("query:%d:%d: at end of input: %s", e.Line, e.Col, e.Msg)
 	}
-	return fmt.Sprintf("query:%d:%d: near %q: %s", e.Line, e.Col, e.Token, e.Msg)
+	return fmt.Sprintf("query:%d:%d: near %q: %s", e.Line, e.Col, shorten(e.Token), e.Msg)
+}
+
+// shorten cuts a long token (an unterminated string runs to the end of
+// the text) to its first 40 characters for display.
+func shorten(token string) string {
+	n := 0
+	for i := range token {
+		if n == 40 {
+			return token[:i] + "..."
+		}
+		n++
+	}
+	return token
 }
 
 // Unwrap returns the sentinel (ErrSyntax, ErrUnsupported, ...).

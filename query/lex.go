@@ -35,18 +35,20 @@ func (t token) keyword(kw string) bool {
 
 func (t token) punct(p string) bool { return t.kind == tokPunct && t.text == p }
 
-// reserved words cannot be used as names.
-var reserved = map[string]bool{
-	"SELECT": true, "FROM": true, "WHERE": true, "AND": true, "GROUP": true,
-	"BY": true, "IN": true, "BETWEEN": true,
-	// Refused with a message naming what is supported instead.
-	"OR": true, "NOT": true, "ORDER": true, "LIMIT": true, "OFFSET": true,
-	"HAVING": true, "JOIN": true, "AS": true, "DISTINCT": true, "UNION": true,
-	"LIKE": true, "IS": true, "NULL": true, "ON": true,
-}
-
+// isReserved reports whether t is a reserved word, which cannot be used
+// as a name: the grammar's keywords and the SQL words refused with a
+// message saying what to write instead.
 func isReserved(t token) bool {
-	return t.kind == tokIdent && reserved[strings.ToUpper(t.text)]
+	if t.kind != tokIdent {
+		return false
+	}
+	switch strings.ToUpper(t.text) {
+	case "SELECT", "FROM", "WHERE", "AND", "GROUP", "BY", "IN", "BETWEEN",
+		"OR", "NOT", "ORDER", "LIMIT", "OFFSET", "HAVING", "JOIN", "AS",
+		"DISTINCT", "UNION", "LIKE", "IS", "NULL", "ON":
+		return true
+	}
+	return false
 }
 
 // lex splits text into tokens, ending with a tokEOF at len(text).

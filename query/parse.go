@@ -150,9 +150,6 @@ func (p *parser) unexpected(t token, msg string) *Error {
 			return p.errAt(t, ErrUnsupported, "%s is not supported: conditions are dimension = 'value', dimension IN ('value', ...) and measure BETWEEN a AND b", strings.ToUpper(t.text))
 		}
 	}
-	if t.kind == tokEOF {
-		return p.errAt(t, ErrSyntax, "%s", msg)
-	}
 	return p.errAt(t, ErrSyntax, "%s", msg)
 }
 
@@ -278,7 +275,14 @@ func (p *parser) item() (Item, error) {
 		}
 		p.next()
 	case "SUM", "AVG", "HISTOGRAM":
-		it.Kind = map[string]ItemKind{"SUM": ItemSum, "AVG": ItemAvg, "HISTOGRAM": ItemHistogram}[strings.ToUpper(t.text)]
+		switch strings.ToUpper(t.text) {
+		case "SUM":
+			it.Kind = ItemSum
+		case "AVG":
+			it.Kind = ItemAvg
+		default:
+			it.Kind = ItemHistogram
+		}
 		if a := p.peek(); a.keyword("DISTINCT") {
 			return Item{}, p.unexpected(a, "")
 		}

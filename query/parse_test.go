@@ -192,3 +192,16 @@ func TestParseTooLong(t *testing.T) {
 		t.Fatalf("Parse of %d bytes = %v", len(text), err)
 	}
 }
+
+func TestErrorShortensToken(t *testing.T) {
+	text := "SELECT COUNT(*) FROM p WHERE a = '" + strings.Repeat("é", 100)
+	_, err := Parse(text)
+	var e *Error
+	if !errors.As(err, &e) || len(e.Token) != 201 {
+		t.Fatalf("Parse: %v", err)
+	}
+	want := `query:1:34: near "'` + strings.Repeat("é", 39) + `...": unterminated string`
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got  %s\nwant %s", err, want)
+	}
+}
