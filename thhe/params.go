@@ -20,11 +20,12 @@ const PlaintextModulus uint64 = 34359410689 // 2^35 - 5·2^16 + 1; checked by Te
 const MaxSlotValue = int64((PlaintextModulus - 1) / 2)
 
 // Moduli shared by the production and test parameter sets (bits of each
-// prime). The first prime is the last one left after rescaling; keeping
-// three Q primes gives one multiplicative level plus room for the key-switch
-// flooding noise at level ≥ 1.
+// prime). The first prime is the last one left after rescaling. Four Q
+// primes give two rescales (a ciphertext product, or the two plaintext
+// masks of a cube query: see package cube) and still leave level 1 — two
+// primes, 111 bits — for key switching with the flooding noise.
 var (
-	logQ = []int{56, 55, 55}
+	logQ = []int{56, 55, 55, 55}
 	logP = []int{55, 55}
 )
 
