@@ -30,9 +30,13 @@ var (
 )
 
 // DefaultFloodSigma is the standard deviation of the flooding ("smudging")
-// noise each party adds to its key-switch share: 2^30, the value used by
-// lattigo's own multiparty examples (int_psi, int_pir). See doc.go.
-const DefaultFloodSigma = float64(1 << 30)
+// noise each party adds to its key-switch share: 2^52 = 2^40 · 2^12, where
+// 2^12 bounds the noise of a query result at the key-switch level (measured
+// near 2^8, see package cube) and 2^40 is the statistical security margin.
+// It is also the largest power of two lattigo's Gaussian sampler handles
+// here: it reduces a sample mod each prime only if the bound 6σ is below
+// the prime (≈ 2^55). The key-switch level has room for it: doc.go.
+const DefaultFloodSigma = float64(1 << 52)
 
 // Params is a BGV parameter set plus the key-switch flooding noise.
 type Params struct {
