@@ -47,7 +47,7 @@ type Params struct {
 }
 
 // ProductionParams returns the parameter set meant for deployment: N=2^14,
-// log(QP)≈276 (Q: 56+55+55 bits, P: 55+55 bits), T = PlaintextModulus.
+// log(QP)≈331 (Q: 56+55+55+55 bits, P: 55+55 bits), T = PlaintextModulus.
 // The HE standard allows log(QP) ≤ 438 at N=2^14 for 128-bit security with a
 // ternary secret, so this set sits well inside the 128-bit bound.
 func ProductionParams() (Params, error) { return newParams(14) }
