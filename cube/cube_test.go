@@ -266,7 +266,7 @@ func ingest(t testing.TB, f *fixture, s registry.Schema, rows int, seed uint64) 
 // direct count over the records, for random plans on every built-in cube.
 func TestEndToEnd(t *testing.T) {
 	f := getFixture(t)
-	plansPerCube := 4
+	plansPerCube := 3
 	if testing.Short() {
 		plansPerCube = 2
 	}

@@ -59,8 +59,8 @@ func Evaluate(ev *thhe.Evaluator, l *Layout, plan *query.Plan, cts []*rlwe.Ciphe
 		// (a) Select: cells passing the filter, real buckets, wanted entries.
 		acc := map[int]*rlwe.Ciphertext{}
 		for i, ct := range cts {
-			mask, any := r.mask(i, func(ax int) []bool { return r.passAllowed(ax, pass) })
-			if !any {
+			mask, nonzero := r.mask(i, func(ax int) []bool { return r.passAllowed(ax, pass) })
+			if !nonzero {
 				continue
 			}
 			x, err := ev.MulPlainRescale(ct, mask)
@@ -132,7 +132,7 @@ func (r *resolved) mask(i int, allowed func(ax int) []bool) ([]uint64, bool) {
 	for ax := range l.Axes {
 		al[ax] = allowed(ax)
 	}
-	any := false
+	nonzero := false
 	for s := range out {
 		p := i*l.Slots + s
 		if p >= l.Size {
@@ -147,10 +147,10 @@ func (r *resolved) mask(i int, allowed func(ax int) []bool) ([]uint64, bool) {
 		}
 		if ok {
 			out[s] = 1
-			any = true
+			nonzero = true
 		}
 	}
-	return out, any
+	return out, nonzero
 }
 
 // resultAllowed is the final select mask per axis: summed axes at

@@ -49,11 +49,32 @@
 //     how a failover gets a fresh attempt, and why a node must only
 //     key-switch ciphertexts it computed itself from an authorised query.
 //   - Noise flooding: each key-switch share carries Gaussian noise of
-//     standard deviation Params.FloodSigma (DefaultFloodSigma = 2^30, bound
-//     6σ), the value lattigo's int_psi and int_pir examples use. It is NOT a
-//     proven statistical-security bound for our circuits: that needs the
-//     result ciphertext's noise to be estimated (or measured) and σ set to
-//     2^λ times it. The moduli leave room for a larger σ at level ≥ 1.
+//     standard deviation Params.FloodSigma (DefaultFloodSigma = 2^52,
+//     bound 6σ). It hides the noise of the ciphertext being switched, which
+//     depends on the secret key and on data the result does not reveal
+//     (e.g. the cells a plaintext mask zeroed). Sizing, for the results of
+//     package cube (the circuit keys are switched for): their noise at the
+//     key-switch level is measured at 2^8.0–2^8.3 at ProductionParams (16
+//     folded deltas, realistic and worst-case uniform slot values) and
+//     bounded by 2^12 (it is dominated by the rounding of the last rescale
+//     as long as the folded input noise stays below 2^21, i.e. for any
+//     realistic number of folded deltas); σ = 2^40·2^12 gives statistical
+//     distance about 2^-40 per coefficient against that bound (2^-44 against
+//     the measured noise). Headroom: level 1 decrypts while the noise stays
+//     below Q_1/2T ≈ 2^75; the result noise plus the flooding of MaxParties
+//     parties (255·6σ ≈ 2^62.6) and the target-key encryption noise stays
+//     below 2^63. σ cannot grow past 2^52 with lattigo's sampler as used
+//     now: its small-σ path reduces a sample mod each prime by one
+//     conditional subtraction, so 6σ must stay below the smallest prime
+//     (≈ 2^55); TestFloodingFitsSampler checks it.
+//     CAVEAT, open: lattigo v6.1.1's Gaussian sampler draws the normal from
+//     a 32-bit ziggurat (ring/sampler_gaussian.go, normFloat64: x =
+//     j·wn[i] with j < 2^31), so at σ = 2^52 its samples take at most 2^32
+//     distinct values spread over ±2^55: given the decrypted noise e+flood
+//     and |e| ≤ 2^12, only about one candidate e fits. Until the key switch
+//     samples its flooding with full precision (e.g. adds noise uniform in
+//     ±2^52 drawn from 64-bit CSPRNG words, whose statistical distance from
+//     its shift by e is |e|/2^53), the flooding does not smudge as sized.
 //   - Decoders (Group.Decode*, DecodeCiphertext, DecodePublicKey) never
 //     panic on arbitrary input (fuzzed) and refuse shares made under other
 //     parameters (a fingerprint of the parameters is in every encoding).
@@ -66,18 +87,30 @@
 //
 // # Parameters
 //
-// ProductionParams: BGV with N = 2^14 slots, Q = 56+55+55 bits and
-// P = 55+55 bits, log(QP) ≈ 276, lattigo's default ternary secret and Gaussian error (σ = 3.2). The HE
-// standard (homomorphicencryption.org, 2018) allows log(QP) ≤ 438 at
-// N = 2^14 for 128-bit classical security, so we claim 128-bit security
-// with margin. The plaintext modulus T = PlaintextModulus is a 35-bit prime
-// ≡ 1 mod 2^16, so all N slots are usable; decoded slots are signed
-// integers in ±MaxSlotValue (≈ 1.7·10^10). A SUM beyond that wraps mod T:
-// 2^20-bounded values can be summed over at most 2^14 rows per result
-// slot. Larger aggregates must be split (limbs, or several ciphertexts
-// combined in the clear by the querier). Depth: one multiplication
-// (Evaluator.Mul rescales from level 2 to 1); key switching needs level ≥ 1
-// (MinKeySwitchLevel).
+// ProductionParams: BGV with N = 2^14 slots, Q = 56+55+55+55 bits and
+// P = 55+55 bits, log(QP) ≈ 331, lattigo's default ternary secret and
+// Gaussian error (σ = 3.2). The HE standard (homomorphicencryption.org,
+// 2018) allows log(QP) ≤ 438 at N = 2^14 for 128-bit classical security, so
+// we claim 128-bit security with margin. The plaintext modulus T =
+// PlaintextModulus is a 35-bit prime ≡ 1 mod 2^16, so all N slots are
+// usable; decoded slots are signed integers in ±MaxSlotValue (≈ 1.7·10^10).
+// A SUM beyond that wraps mod T: 2^20-bounded values can be summed over at
+// most 2^14 rows per result slot. Larger aggregates must be split (limbs,
+// or several ciphertexts combined in the clear by the querier). Depth: two
+// rescales from the top level 3 (a ciphertext product, or the two plaintext
+// masks of a cube query, each followed by Rescale) down to level 1, the
+// lowest level key switching accepts (MinKeySwitchLevel): level 0 — one
+// 56-bit prime — has no room for the flooding noise. The fourth prime costs
+// a third more bytes per fresh ciphertext (1 MiB at N = 2^14) and buys the
+// second rescale: without it a cube query's final select mask multiplies
+// the noise by ≈ T·√N ≈ 2^42 with nothing left to divide it by, and the
+// result noise (≈ 2^58) leaves no room for 2^40 times it in the flooding.
+//
+// Slot operations (slots.go): the N slots of a ciphertext form a 2 × N/2
+// matrix; the Galois keys (InnerSumGaloisElements) rotate columns by powers
+// of two below N/2 and swap the rows. MulPlainRescale multiplies by a
+// plaintext vector (a 0/1 mask) and rescales; Rerandomize adds a seeded
+// encryption of zero.
 //
 // TestParams: the same moduli at N = 2^12 — NOT SECURE (the standard allows
 // log(QP) ≤ 109 there). It exists so that tests and fuzzing stay fast;
@@ -90,6 +123,12 @@
 //     party caches one additive share per set.
 //   - GaloisElementsForInnerSum includes the identity element; it needs no
 //     key and InnerSumGaloisElements leaves it out.
+//   - TernarySampler.AtLevel (v6.1.1) keeps sampling at the level the
+//     sampler was made for (it copies a method value bound to the original);
+//     Rerandomize samples into top-level polynomials and uses their first
+//     limbs, as lattigo's own encryptor does.
+//   - The Gaussian sampler's small-σ path (σ ≤ 2^53) reduces a sample by one
+//     conditional subtraction per prime: 6σ must stay below every prime.
 //   - Lattigo's UnmarshalBinary/ReadFrom allocate lengths read from the
 //     input and its arithmetic panics on mis-shaped polynomials, so neither
 //     sees untrusted input here.

@@ -30,9 +30,13 @@ var (
 )
 
 // DefaultFloodSigma is the standard deviation of the flooding ("smudging")
-// noise each party adds to its key-switch share: 2^30, the value used by
-// lattigo's own multiparty examples (int_psi, int_pir). See doc.go.
-const DefaultFloodSigma = float64(1 << 30)
+// noise each party adds to its key-switch share: 2^52 = 2^40 · 2^12, where
+// 2^12 bounds the noise of a query result at the key-switch level (measured
+// near 2^8, see package cube) and 2^40 is the statistical security margin.
+// It is also the largest power of two lattigo's Gaussian sampler handles
+// here: it reduces a sample mod each prime only if the bound 6σ is below
+// the prime (≈ 2^55). The key-switch level has room for it: doc.go.
+const DefaultFloodSigma = float64(1 << 52)
 
 // Params is a BGV parameter set plus the key-switch flooding noise.
 type Params struct {
@@ -43,7 +47,7 @@ type Params struct {
 }
 
 // ProductionParams returns the parameter set meant for deployment: N=2^14,
-// log(QP)≈276 (Q: 56+55+55 bits, P: 55+55 bits), T = PlaintextModulus.
+// log(QP)≈331 (Q: 56+55+55+55 bits, P: 55+55 bits), T = PlaintextModulus.
 // The HE standard allows log(QP) ≤ 438 at N=2^14 for 128-bit security with a
 // ternary secret, so this set sits well inside the 128-bit bound.
 func ProductionParams() (Params, error) { return newParams(14) }
