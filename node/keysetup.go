@@ -171,7 +171,7 @@ func (n *Node) assembleLocked() error {
 		}
 		shares = append(shares, s)
 	}
-	p, err := thhe.AssembleParty(ks.g, n.self.Index, shares)
+	p, err := thhe.AssembleParty(ks.g, n.self.Index, shares, thhe.NewMemReleaseLog()) // not durable yet
 	if err != nil {
 		return fmt.Errorf("key setup: assemble: %w", err)
 	}

@@ -83,7 +83,7 @@ func roundTrip(t *testing.T, pk, rlk []byte, set []int, nodes ...*node.Node) {
 		if p == nil {
 			t.Fatalf("node %d has no threshold share", n.Index())
 		}
-		s, err := p.KeySwitchShare(active, ct, target)
+		s, err := p.KeySwitchShare(active, ct, target, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
