@@ -9,18 +9,22 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dataembassy/embassy/identity"
+	"github.com/dataembassy/embassy/node/store"
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/thhe"
 	"github.com/dataembassy/embassy/transport"
+	"github.com/tuneinsight/lattigo/v6/core/rlwe"
 )
 
 // The federation key setup: the nodes make a threshold-HE (BGV) key that
-// no node holds, for encrypted queries. No dealer:
+// no node holds, for encrypted queries, and the public keys that go with
+// it. No dealer:
 //
 //  1. Deal: each node samples its own secret contribution (thhe.Deal),
 //     seals each Shamir share to its recipient's roster seal key
@@ -32,8 +36,9 @@ import (
 //     up for this phase (thhe needs all n contributions).
 //  2. Assemble: a node holding a deal from every node (its own included)
 //     assembles its T-of-N share of the collective secret key
-//     (thhe.AssembleParty). The sealed deals it received stay in its store;
-//     they are reopened at each start.
+//     (thhe.AssembleParty) with its durable release log (below). The
+//     sealed deals it received stay in its store; they are reopened at
+//     each start.
 //  3. CKG: the coordinator, node 1, asks the members of the active set —
 //     the first t nodes by index — for their collective-public-key shares
 //     and aggregates them; seeds come from protocol.KeySetupSeed, so every
@@ -44,22 +49,46 @@ import (
 //     member answers a repeated request with the same share, and a member
 //     that lost its round-1 state makes the coordinator start a new
 //     attempt). The others fetch the key from the coordinator.
+//  5. GKG: the coordinator makes the Galois key of every element of
+//     thhe.InnerSumGaloisElements (14 at N = 2^14, 2.5 MiB each), one
+//     element per exchange, in ascending order: it collects the active
+//     set's shares (seed "gkg/<element>/<attempt>"), aggregates them and
+//     stores the key before anyone can fetch it. The others fetch the keys
+//     in the same order and store each as it arrives, so a restart resumes
+//     at the first missing element. A member answers a repeated request
+//     with the share it gave; it writes a marker (k/gkg/given/…) before a
+//     share leaves, and after a restart refuses a request for an attempt it
+//     already answered, so the coordinator starts a new attempt instead of
+//     getting a second share with fresh noise for one instance. (The
+//     coordinator's own share never leaves it: it needs no marker.)
+//
+// Setup is done on a node when it holds the public, relinearisation and
+// every Galois key (KeySetupStatus.Done; SetupKeys reports it too, once the
+// node's deals are also delivered). keySetup.federation then gives the
+// query path the party and the decoded keys, decoded once.
+//
+// Key switching: the party records every ciphertext it releases a
+// key-switch share for in the store (k/rel/<digest>, synced before the
+// share is computed; see keysetup_release.go), so a restarted node still
+// releases at most one share per ciphertext. Node.Releases and
+// ReadReleases list the record.
 //
 // Passive security only (as thhe): a node that sends a wrong share makes a
 // wrong key, it is not detected. A node that lost its store after dealing
 // cannot rejoin this setup (its peers refuse a second, different deal); a
 // new setup needs a new roster epoch.
-
 const (
 	keySetupCoordinator = 1 // roster index of the node that aggregates
 	keySetupRetry       = 2 * time.Second
 
-	keyDealt     = "dealt"  // marker: this node has dealt (value: roster digest)
-	keyOutPrefix = "out/"   // out/<to>: sealed deal not yet acknowledged by node <to>
-	keyInPrefix  = "in/"    // in/<from>: sealed deal received from <from> (own share under own index)
-	keyPublic    = "public" // the collective public key, thhe.EncodePublicKey
-	keyRelin     = "relin"  // the relinearisation key, thhe.EncodeRelinKey
-	keyRoster    = "roster" // digest of the roster the setup belongs to
+	keyDealt       = "dealt"      // marker: this node has dealt (value: roster digest)
+	keyOutPrefix   = "out/"       // out/<to>: sealed deal not yet acknowledged by node <to>
+	keyInPrefix    = "in/"        // in/<from>: sealed deal received from <from> (own share under own index)
+	keyPublic      = "public"     // the collective public key, thhe.EncodePublicKey
+	keyRelin       = "relin"      // the relinearisation key, thhe.EncodeRelinKey
+	keyGaloisPfx   = "galois/"    // galois/<element>: a Galois key, thhe.EncodeGaloisKey
+	keyGKGGivenPfx = "gkg/given/" // gkg/given/<element>/<attempt>: this node gave its GKG share (value: seed)
+	keyRoster      = "roster"     // digest of the roster the setup belongs to
 )
 
 // keySetup is a node's state of the federation key setup.
@@ -67,19 +96,96 @@ type keySetup struct {
 	g     thhe.Group
 	epoch uint64
 	set   thhe.ActiveSet
+	els   []uint64 // thhe.InnerSumGaloisElements, ascending: the order GKG follows
+	st    *store.Store
 
-	mu    sync.Mutex // serialises every change to the k/ entries and the fields below
-	party *thhe.Party
-	pk    []byte // encoded collective public key
-	rlk   []byte // encoded relinearisation key
+	gkgMu sync.Mutex // member: one GKG share at a time; covers the k/gkg/given/ entries
 
-	rkgAttempt uint32            // coordinator: the RKG instance being tried
-	rkgShares  map[rkgKey][]byte // member: shares given per (seed, round), answered again
+	mu     sync.Mutex // serialises every other change to the k/ entries (but k/rel/) and the fields below
+	party  *thhe.Party
+	pk     []byte          // encoded collective public key
+	rlk    []byte          // encoded relinearisation key
+	galois map[uint64]bool // elements whose Galois key is stored
+
+	rkgAttempt uint32               // coordinator: the RKG instance being tried
+	rkgShares  map[rkgKey][]byte    // member: shares given per (seed, round), answered again
+	gkgAttempt map[uint64]uint32    // coordinator: the GKG instance being tried, per element
+	gkgShares  map[uint64]gkgAnswer // member: the share given per element, answered again
+
+	fed atomic.Pointer[federation] // set once every key is stored
 }
 
 type rkgKey struct {
 	seed  thhe.Seed
 	round int
+}
+
+// gkgAnswer is the GKG share a member gave for one element.
+type gkgAnswer struct {
+	attempt uint32
+	share   []byte
+}
+
+// federation is what the query path needs from the key setup, decoded once
+// (the keys are large: 35 MiB of Galois keys at N = 2^14).
+type federation struct {
+	Party     *thhe.Party         // this node's threshold share; key switches go through it
+	Group     thhe.Group          // parameters, n and t
+	PublicKey *rlwe.PublicKey     // the collective public key
+	Keys      thhe.EvaluationKeys // relinearisation and inner-sum Galois keys (in thhe.InnerSumGaloisElements order)
+	Digest    [32]byte            // SHA-256 of the encoded public, relinearisation and Galois keys
+}
+
+// federation returns the party and the collective keys once every key is
+// stored on this node (ok false before, or when no setup runs). The result
+// is shared: do not modify it.
+func (k *keySetup) federation() (fed *federation, ok bool) {
+	if k == nil {
+		return nil, false
+	}
+	fed = k.fed.Load()
+	return fed, fed != nil
+}
+
+// loadFederationLocked decodes the keys into k.fed once every one is
+// stored and the party is assembled. k.mu must be held.
+func (k *keySetup) loadFederationLocked() error {
+	if k.fed.Load() != nil || k.party == nil || k.pk == nil || k.rlk == nil || len(k.galois) < len(k.els) {
+		return nil
+	}
+	params := k.g.Params
+	pk, err := thhe.DecodePublicKey(params, k.pk)
+	if err != nil {
+		return fmt.Errorf("key setup: stored public key: %w", err)
+	}
+	rlk, err := thhe.DecodeRelinKey(params, k.rlk)
+	if err != nil {
+		return fmt.Errorf("key setup: stored relinearisation key: %w", err)
+	}
+	h := sha256.New()
+	h.Write([]byte("embassy/keysetup/federation-keys/v1\x00"))
+	h.Write(k.pk)
+	h.Write(k.rlk)
+	gks := make([]*rlwe.GaloisKey, 0, len(k.els))
+	for _, el := range k.els {
+		b, err := k.st.GetKey(galoisKeyName(el))
+		if err != nil {
+			return err
+		}
+		gk, err := thhe.DecodeGaloisKey(params, b)
+		if err != nil {
+			return fmt.Errorf("key setup: stored Galois key %d: %w", el, err)
+		}
+		if gk.GaloisElement != el {
+			return fmt.Errorf("key setup: stored Galois key %d is for element %d", el, gk.GaloisElement)
+		}
+		h.Write(b)
+		gks = append(gks, gk)
+	}
+	fed := &federation{Party: k.party, Group: k.g, PublicKey: pk, Keys: thhe.EvaluationKeys{Relin: rlk, Galois: gks}}
+	h.Sum(fed.Digest[:0])
+	k.fed.Store(fed)
+	return nil
 }
 
 func heParams(name string) (thhe.Params, error) {
@@ -89,8 +195,14 @@ func heParams(name string) (thhe.Params, error) {
 	return thhe.ProductionParams()
 }
 
-// openKeySetup prepares the setup state and loads what the store holds.
+// openKeySetup opens the release log, prepares the setup state and loads
+// what the store holds.
 func (n *Node) openKeySetup() error {
+	rel, err := openReleaseLog(n.store, time.Now)
+	if err != nil {
+		return err
+	}
+	n.releases = rel
 	params, err := heParams(n.cfg.HEParams)
 	if err != nil {
 		return err
@@ -107,7 +219,8 @@ func (n *Node) openKeySetup() error {
 	if err != nil {
 		return err
 	}
-	ks := &keySetup{g: g, epoch: n.roster.Epoch, set: set, rkgShares: map[rkgKey][]byte{}}
+	ks := &keySetup{g: g, epoch: n.roster.Epoch, set: set, els: thhe.InnerSumGaloisElements(params), st: n.store,
+		galois: map[uint64]bool{}, rkgShares: map[rkgKey][]byte{}, gkgAttempt: map[uint64]uint32{}, gkgShares: map[uint64]gkgAnswer{}}
 	n.keys = ks
 	owner, err := n.store.GetKey(keyRoster)
 	if err != nil {
@@ -128,11 +241,26 @@ func (n *Node) openKeySetup() error {
 	if ks.rlk, err = n.store.GetKey(keyRelin); err != nil {
 		return err
 	}
+	gks, err := n.store.ListKeys(keyGaloisPfx)
+	if err != nil {
+		return err
+	}
+	for name := range gks {
+		el, err := strconv.ParseUint(name[len(keyGaloisPfx):], 10, 64)
+		if err != nil || !slices.Contains(ks.els, el) {
+			return fmt.Errorf("key setup: store entry %s%s is not a Galois key of these parameters (he_params changed?)", store.KeyPrefix, name)
+		}
+		ks.galois[el] = true
+	}
 	if err := n.assembleLocked(); err != nil {
 		return err
 	}
+	if err := ks.loadFederationLocked(); err != nil {
+		return err
+	}
 	if ks.party != nil {
-		n.log.Info("key setup: threshold share loaded", "public_key", fingerprint(ks.pk))
+		n.log.Info("key setup: threshold share loaded", "public_key", fingerprint(ks.pk),
+			"galois_keys", len(ks.galois), "of", len(ks.els), "done", ks.fed.Load() != nil)
 	}
 	return nil
 }
@@ -171,7 +299,7 @@ func (n *Node) assembleLocked() error {
 		}
 		shares = append(shares, s)
 	}
-	p, err := thhe.AssembleParty(ks.g, n.self.Index, shares)
+	p, err := thhe.AssembleParty(ks.g, n.self.Index, shares, n.releases)
 	if err != nil {
 		return fmt.Errorf("key setup: assemble: %w", err)
 	}
@@ -208,9 +336,10 @@ func (n *Node) FederationKey() ([]byte, bool) {
 }
 
 // SetupKeys runs one pass of the key setup: deal if not yet dealt, send
-// unacknowledged deals, assemble, make or fetch the collective public key.
-// It reports whether this node's part is finished (its deals acknowledged
-// by everyone and the public key held); until then call it again.
+// unacknowledged deals, assemble, then make (coordinator) or fetch the
+// collective public key, the relinearisation key and the Galois keys, in
+// that order. It reports whether this node's part is finished (its deals
+// acknowledged by everyone and every key held); until then call it again.
 func (n *Node) SetupKeys(ctx context.Context) (bool, error) {
 	ks := n.keys
 	if ks == nil {
@@ -225,36 +354,86 @@ func (n *Node) SetupKeys(ctx context.Context) (bool, error) {
 	}
 	ks.mu.Lock()
 	err = n.assembleLocked()
-	ready, havePK := ks.party != nil, ks.pk != nil
+	ready := ks.party != nil
+	ks.mu.Unlock()
+	if err != nil || !ready {
+		return false, err
+	}
+	coordinator := n.self.Index == keySetupCoordinator
+	steps := []struct {
+		have        func() bool
+		make, fetch func(context.Context) error
+	}{
+		{func() bool { _, ok := n.FederationKey(); return ok }, n.makePublicKey, n.fetchPublicKey},
+		{func() bool { _, ok := n.RelinKey(); return ok }, n.makeRelinKey, n.fetchRelinKey},
+		{ks.galoisDone, n.makeGaloisKeys, n.fetchGaloisKeys},
+	}
+	for _, step := range steps {
+		if step.have() {
+			continue
+		}
+		run := step.fetch
+		if coordinator {
+			run = step.make
+		}
+		if err := run(ctx); err != nil || !step.have() {
+			return false, err
+		}
+	}
+	ks.mu.Lock()
+	err = ks.loadFederationLocked()
 	ks.mu.Unlock()
 	if err != nil {
 		return false, err
 	}
-	if ready && !havePK {
-		if n.self.Index == keySetupCoordinator {
-			err = n.makePublicKey(ctx)
-		} else {
-			err = n.fetchKey(ctx, false)
-		}
-		if err != nil {
-			return false, err
-		}
-	}
-	_, havePK = n.FederationKey()
-	_, haveRelin := n.RelinKey()
-	if ready && havePK && !haveRelin {
-		if n.self.Index == keySetupCoordinator {
-			err = n.makeRelinKey(ctx)
-		} else {
-			err = n.fetchKey(ctx, true)
-		}
-		if err != nil {
-			return false, err
-		}
-		_, haveRelin = n.RelinKey()
-	}
-	return pending == 0 && havePK && haveRelin, nil
+	_, done := ks.federation()
+	return pending == 0 && done, nil
 }
+
+// FederationKeysDigest returns a digest of all the collective keys (public,
+// relinearisation, Galois) once this node holds every one: nodes that
+// hold the same keys return the same digest.
+func (n *Node) FederationKeysDigest() ([32]byte, bool) {
+	fed, ok := n.keys.federation()
+	if !ok {
+		return [32]byte{}, false
+	}
+	return fed.Digest, true
+}
+
+// KeySetupStatus is the key setup's progress on one node, as /status shows
+// it.
+type KeySetupStatus struct {
+	Skipped          bool   `json:"skipped,omitempty"` // the stored key belongs to another roster: no setup runs
+	Done             bool   `json:"done"`              // every key below is stored and decoded
+	ShareAssembled   bool   `json:"share_assembled"`   // this node holds its threshold share
+	PublicKey        bool   `json:"public_key"`
+	RelinKey         bool   `json:"relin_key"`
+	GaloisKeys       int    `json:"galois_keys"`           // stored
+	GaloisKeysWanted int    `json:"galois_keys_wanted"`    // len(thhe.InnerSumGaloisElements)
+	Fingerprint      string `json:"fingerprint,omitempty"` // of FederationKeysDigest, once done
+}
+
+// KeySetupStatus reports the key setup's progress.
+func (n *Node) KeySetupStatus() KeySetupStatus {
+	ks := n.keys
+	if ks == nil {
+		return KeySetupStatus{Skipped: true}
+	}
+	ks.mu.Lock()
+	st := KeySetupStatus{ShareAssembled: ks.party != nil, PublicKey: ks.pk != nil, RelinKey: ks.rlk != nil,
+		GaloisKeys: len(ks.galois), GaloisKeysWanted: len(ks.els)}
+	ks.mu.Unlock()
+	if fed, ok := ks.federation(); ok {
+		st.Done = true
+		st.Fingerprint = fmt.Sprintf("%x", fed.Digest[:8])
+	}
+	return st
+}
+
+// KeySwitchSharesReleased counts the key-switch shares this node has
+// released, ever (its durable record, see Releases).
+func (n *Node) KeySwitchSharesReleased() uint64 { return n.releases.Count() }
 
 // RelinKey returns the encoded relinearisation key (thhe.EncodeRelinKey)
 // once this node has it.
@@ -529,27 +708,44 @@ func (n *Node) storePublicKey(enc []byte, how string) error {
 	return nil
 }
 
-// fetchKey asks the coordinator for the collective public key or (relin)
-// the relinearisation key, checks its shape and stores it.
-func (n *Node) fetchKey(ctx context.Context, relin bool) error {
-	ks := n.keys
-	req := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Key{Key: &pb.CollectiveKeyRequest{Relin: relin}}}
+// askKey asks the coordinator for one collective key; nil (and no error)
+// when the coordinator is away or does not have it yet.
+func (n *Node) askKey(ctx context.Context, what string, r *pb.CollectiveKeyRequest) (*pb.KeySetupResponse, error) {
+	req := &pb.KeySetupRequest{Body: &pb.KeySetupRequest_Key{Key: r}}
 	resp := &pb.KeySetupResponse{}
 	if err := n.net.Exchange(ctx, keySetupCoordinator, protocol.KeySetupID, req, resp); err != nil {
 		n.log.Debug("key setup: coordinator away", "err", err)
-		return nil
+		return nil, nil
 	}
 	if resp.NotReady {
-		return nil
+		return nil, nil
 	}
 	if resp.Error != "" {
-		return fmt.Errorf("key setup: coordinator: %s", resp.Error)
+		return nil, fmt.Errorf("key setup: coordinator refused the %s: %s", what, resp.Error)
 	}
-	if !relin {
-		if _, err := thhe.DecodePublicKey(ks.g.Params, resp.PublicKey); err != nil {
-			return fmt.Errorf("key setup: public key from the coordinator: %w", err)
-		}
-		return n.storePublicKey(resp.PublicKey, "received")
+	return resp, nil
+}
+
+// fetchPublicKey asks the coordinator for the collective public key,
+// checks its shape and stores it.
+func (n *Node) fetchPublicKey(ctx context.Context) error {
+	resp, err := n.askKey(ctx, "public key", &pb.CollectiveKeyRequest{})
+	if resp == nil || err != nil {
+		return err
+	}
+	if _, err := thhe.DecodePublicKey(n.keys.g.Params, resp.PublicKey); err != nil {
+		return fmt.Errorf("key setup: public key from the coordinator: %w", err)
+	}
+	return n.storePublicKey(resp.PublicKey, "received")
+}
+
+// fetchRelinKey asks the coordinator for the relinearisation key, checks
+// its shape and stores it.
+func (n *Node) fetchRelinKey(ctx context.Context) error {
+	ks := n.keys
+	resp, err := n.askKey(ctx, "relinearisation key", &pb.CollectiveKeyRequest{Relin: true})
+	if resp == nil || err != nil {
+		return err
 	}
 	if _, err := thhe.DecodeRelinKey(ks.g.Params, resp.RelinKey); err != nil {
 		return fmt.Errorf("key setup: relinearisation key from the coordinator: %w", err)
@@ -623,17 +819,11 @@ func (n *Node) handleKeySetup(_ context.Context, c transport.Caller, req *pb.Key
 	case *pb.KeySetupRequest_Ckg:
 		resp.CkgShare, err = n.ckgShare(caller, body.Ckg)
 	case *pb.KeySetupRequest_Key:
-		var have bool
-		if body.Key.GetRelin() {
-			resp.RelinKey, have = n.RelinKey()
-		} else {
-			resp.PublicKey, have = n.FederationKey()
-		}
-		if !have {
-			err = errNotReady
-		}
+		err = n.answerKey(body.Key, resp)
 	case *pb.KeySetupRequest_Rkg:
 		resp.RkgShare, err = n.answerRKG(caller, body.Rkg)
+	case *pb.KeySetupRequest_Gkg:
+		resp.GkgShare, err = n.answerGKG(caller, body.Gkg)
 	default:
 		err = fmt.Errorf("empty key setup request")
 	}
@@ -738,4 +928,26 @@ func (n *Node) answerRKG(caller roster.Node, r *pb.RKGRequest) ([]byte, error) {
 		return nil, fmt.Errorf("node %d is not in the active set %v", n.self.Index, []int(ks.set))
 	}
 	return n.rkgShare(seed, int(r.Round), r.Round1Aggregate)
+}
+
+// answerKey answers a request for one collective key.
+func (n *Node) answerKey(r *pb.CollectiveKeyRequest, resp *pb.KeySetupResponse) error {
+	var have bool
+	switch el := r.GetGaloisElement(); {
+	case el != 0 && r.GetRelin():
+		return fmt.Errorf("key request for both the relinearisation key and a Galois key")
+	case el != 0:
+		if !slices.Contains(n.keys.els, el) {
+			return fmt.Errorf("no Galois key for element %d in this setup", el)
+		}
+		resp.GaloisKey, have = n.GaloisKey(el)
+	case r.GetRelin():
+		resp.RelinKey, have = n.RelinKey()
+	default:
+		resp.PublicKey, have = n.FederationKey()
+	}
+	if !have {
+		return errNotReady
+	}
+	return nil
 }

@@ -46,8 +46,9 @@ type Node struct {
 	httpAddr string
 	httpDone chan struct{}
 	peers    map[peer.ID]principal
-	keys     *keySetup // nil if the stored key belongs to another roster
-	closed   bool      // guarded by mu
+	keys     *keySetup   // nil if the stored key belongs to another roster
+	releases *releaseLog // the durable once-per-ciphertext record
+	closed   bool        // guarded by mu
 }
 
 // Start loads the node's identity and roster, opens its store and starts

@@ -35,7 +35,9 @@ type Status struct {
 	ConnectedNodes   []string       `json:"connected_nodes"`   // roster names of connected nodes
 	ConnectedClients []string       `json:"connected_clients"` // roster names of the connected custodian and services
 	ParcelsHeld      map[string]int `json:"parcels_held"`      // by target node name
-	Counters         Counters       `json:"counters"`          // since start
+	KeySetup         KeySetupStatus `json:"key_setup"`
+	KeySwitchShares  uint64         `json:"keyswitch_shares"` // released, ever (the durable once-per-ciphertext record)
+	Counters         Counters       `json:"counters"`         // since start
 	Started          time.Time      `json:"started"`
 	UptimeSeconds    float64        `json:"uptime_seconds"`
 	Version          string         `json:"version"`
@@ -230,6 +232,7 @@ func (n *Node) status() (Status, error) {
 		Network: n.roster.Network, Epoch: n.roster.Epoch, N: n.roster.N(), T: n.roster.Threshold,
 		ConnectedNodes: []string{}, ConnectedClients: []string{},
 		ParcelsHeld: held, Counters: n.metrics.Snapshot(),
+		KeySetup: n.KeySetupStatus(), KeySwitchShares: n.KeySwitchSharesReleased(),
 		Started: n.started.UTC(), UptimeSeconds: time.Since(n.started).Seconds(), Version: version(),
 	}
 	for _, a := range n.host.Addrs() {
@@ -290,6 +293,7 @@ func (n *Node) parcelsHeld() (map[string]int, error) {
 type nodeCollector struct {
 	n                                   *Node
 	parcelsHeld, connected, info, start *prometheus.Desc
+	keySwitchShares, keySetupDone       *prometheus.Desc
 }
 
 func newNodeCollector(n *Node) nodeCollector {
@@ -303,6 +307,10 @@ func newNodeCollector(n *Node) nodeCollector {
 			[]string{"name", "index", "network", "epoch", "n", "t", "version"}, nil),
 		start: prometheus.NewDesc("embassy_node_start_time_seconds",
 			"When the node started, in seconds since the Unix epoch.", nil, nil),
+		keySwitchShares: prometheus.NewDesc("embassy_keyswitch_shares_total",
+			"Key-switch shares this node has released, ever: the entries of its durable once-per-ciphertext record (not reset by a restart).", nil, nil),
+		keySetupDone: prometheus.NewDesc("embassy_key_setup_done",
+			"1 once this node holds the collective public, relinearisation and every Galois key, else 0.", nil, nil),
 	}
 }
 
@@ -312,6 +320,8 @@ func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.connected
 	ch <- c.info
 	ch <- c.start
+	ch <- c.keySwitchShares
+	ch <- c.keySetupDone
 }
 
 // Collect implements prometheus.Collector; the caller holds n.mu.
@@ -335,4 +345,10 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		n.roster.Network, strconv.FormatUint(n.roster.Epoch, 10), strconv.Itoa(n.roster.N()),
 		strconv.Itoa(n.roster.Threshold), version())
 	ch <- prometheus.MustNewConstMetric(c.start, prometheus.GaugeValue, float64(n.started.UnixNano())/1e9)
+	ch <- prometheus.MustNewConstMetric(c.keySwitchShares, prometheus.CounterValue, float64(n.KeySwitchSharesReleased()))
+	done := 0.0
+	if _, ok := n.keys.federation(); ok {
+		done = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.keySetupDone, prometheus.GaugeValue, done)
 }

@@ -11,7 +11,8 @@ const (
 	GetID     ID = "/embassy/get/1.0.0"     // custodian or service -> node: latest shares
 	HandoffID ID = "/embassy/handoff/1.0.0" // custodian -> node, node -> node: parcels for absent nodes
 	// KeySetupID: node -> node only: the federation key setup (threshold
-	// deals, collective public key). Messages in pb/keysetup.proto.
+	// deals, collective public, relinearisation and Galois keys). Messages
+	// in pb/keysetup.proto.
 	KeySetupID ID = "/embassy/keysetup/1.0.0"
 	// QueryProtoID (coordinator or service -> node): prepare and evaluate an
 	// encrypted query. Messages in pb/query.proto.
@@ -39,8 +40,16 @@ func LimitsFor(id ID) Limits {
 		return Limits{MaxRequest: 32 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
 	case KeySetupID:
 		// At N=2^14 with 5 moduli one polynomial over QP is 640 KiB: a
-		// threshold deal is one (sealed), the public key two, an RKG share,
-		// the round-1 aggregate and the relinearisation key four each.
+		// threshold deal is one (sealed), the public key two, a GKG share
+		// (one Galois element) two, an RKG share, the round-1 aggregate
+		// (sent back in the round-2 request), the relinearisation key and
+		// one Galois key four each: 2.5 MiB, the largest message, 62% of
+		// the bound. The Galois keys (14, 35 MiB) are therefore moved one
+		// element per exchange, never together. The deadline covers making
+		// one share (GKG ≈ 15 ms, RKG round 1 ≈ 21 ms at N=2^14 on one
+		// core) and moving 2.5 MiB with a wide margin for a loaded host.
+		// TestKeySetupMessagesFit (package node) checks the sizes at the
+		// production parameters.
 		return Limits{MaxRequest: 4 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
 	case QueryProtoID:
 		// A request carries the service's HE public key (2 QP polynomials,

@@ -1,7 +1,6 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -105,9 +104,9 @@ func (l *Local) Node(k int) *node.Node {
 	return nil
 }
 
-// WaitForKeys waits until every running node holds the federation's public
-// and relinearisation keys, and checks they hold the same ones. It returns
-// the public key.
+// WaitForKeys waits until every running node has finished the federation
+// key setup (it holds the public, relinearisation and every Galois key),
+// and checks they hold the same keys. It returns the public key.
 func (l *Local) WaitForKeys(ctx context.Context) ([]byte, error) {
 	n, err := NodeCount(l.dir)
 	if err != nil {
@@ -129,23 +128,24 @@ func (l *Local) WaitForKeys(ctx context.Context) ([]byte, error) {
 }
 
 func (l *Local) keysAgree(n int) ([]byte, bool, error) {
-	var first, firstRelin []byte
+	var first []byte
+	var firstDigest [32]byte
 	for k := 1; k <= n; k++ {
 		nd := l.Node(k)
 		if nd == nil {
 			continue
 		}
-		pk, ok := nd.FederationKey()
-		rlk, ok2 := nd.RelinKey()
+		d, ok := nd.FederationKeysDigest()
+		pk, ok2 := nd.FederationKey()
 		if !ok || !ok2 {
 			return nil, false, nil
 		}
 		if first == nil {
-			first, firstRelin = pk, rlk
+			first, firstDigest = pk, d
 			continue
 		}
-		if !bytes.Equal(pk, first) || !bytes.Equal(rlk, firstRelin) {
-			return nil, false, fmt.Errorf("node%d holds another federation key than the others", k)
+		if d != firstDigest {
+			return nil, false, fmt.Errorf("node%d holds other federation keys than the others", k)
 		}
 	}
 	return first, first != nil, nil

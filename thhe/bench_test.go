@@ -76,10 +76,44 @@ func BenchmarkProtocols(b *testing.B) {
 					}
 				}
 			})
+			// One Galois element: the unit the node's setup moves and stores.
+			el := InnerSumGaloisElements(params)[0]
+			gkgSeed := newSeed(b)
 			b.Run("GKGShare", func(b *testing.B) {
-				seed := newSeed(b)
 				for b.Loop() {
-					if _, err := p.GKGShare(set, seed); err != nil {
+					if _, err := p.GKGShare(set, gkgSeed, el); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			var gkgShares []*GKGShare
+			for _, id := range set {
+				s, err := f.parties[id].GKGShare(set, gkgSeed, el)
+				if err != nil {
+					b.Fatal(err)
+				}
+				gkgShares = append(gkgShares, s)
+			}
+			b.Run("AggregateGKG", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := AggregateGKG(f.g, gkgSeed, el, gkgShares); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("EncodeDecodeGaloisKey", func(b *testing.B) {
+				enc, err := EncodeGaloisKey(params, f.keys.Galois[0])
+				if err != nil {
+					b.Fatal(err)
+				}
+				share, err := gkgShares[0].MarshalBinary()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(len(share)), "share-bytes")
+				b.ReportMetric(float64(len(enc)), "key-bytes")
+				for b.Loop() {
+					if _, err := DecodeGaloisKey(params, enc); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -118,7 +152,7 @@ func BenchmarkProtocols(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.StartTimer()
-					if _, err := p.KeySwitchShare(set, ct, tpk); err != nil {
+					if _, err := p.KeySwitchShare(set, ct, tpk, "bench"); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -36,9 +36,11 @@ func Deal(g Group, id int) (map[int]*ThresholdShare, error) {
 // addressed to it, one from each party (its own included): the result holds
 // the party's T-of-N share of the collective key, like a Party that ran
 // NewParty, ThresholdShares and ReceiveThresholdShare to the end. Its
-// once-per-ciphertext record starts empty.
-func AssembleParty(g Group, id int, shares []*ThresholdShare) (*Party, error) {
-	p, err := emptyParty(g, id)
+// once-per-ciphertext record is log (not nil), which must outlive the
+// process for the rule to hold across restarts: a node passes its durable
+// log and so refuses, after a restart, a ciphertext it released before.
+func AssembleParty(g Group, id int, shares []*ThresholdShare, log ReleaseLog) (*Party, error) {
+	p, err := emptyParty(g, id, log)
 	if err != nil {
 		return nil, err
 	}

@@ -40,18 +40,18 @@ func TestDealAssemble(t *testing.T) {
 			inbox[to] = append(inbox[to], d)
 		}
 	}
-	if _, err := AssembleParty(g, 1, inbox[1][:2]); !errors.Is(err, ErrSetupIncomplete) {
+	if _, err := AssembleParty(g, 1, inbox[1][:2], NewMemReleaseLog()); !errors.Is(err, ErrSetupIncomplete) {
 		t.Fatalf("assemble from 2 of 3 shares: %v, want ErrSetupIncomplete", err)
 	}
-	if _, err := AssembleParty(g, 1, append(slices.Clone(inbox[1][:2]), inbox[1][0])); !errors.Is(err, ErrMismatch) {
+	if _, err := AssembleParty(g, 1, append(slices.Clone(inbox[1][:2]), inbox[1][0]), NewMemReleaseLog()); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("assemble with a share twice: %v, want ErrMismatch", err)
 	}
-	if _, err := AssembleParty(g, 2, inbox[1]); !errors.Is(err, ErrMismatch) {
+	if _, err := AssembleParty(g, 2, inbox[1], NewMemReleaseLog()); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("assemble party 2 from party 1's shares: %v, want ErrMismatch", err)
 	}
 	parties := map[int]*Party{}
 	for i := 1; i <= g.N; i++ {
-		if parties[i], err = AssembleParty(g, i, inbox[i]); err != nil {
+		if parties[i], err = AssembleParty(g, i, inbox[i], NewMemReleaseLog()); err != nil {
 			t.Fatal(err)
 		}
 		if !parties[i].SetupDone() {

@@ -15,7 +15,10 @@
 //     encrypted (Encrypt).
 //   - RKG (two rounds): the relinearisation key, for ciphertext products
 //     (Evaluator.Mul, FilteredSum).
-//   - GKG: the Galois keys for InnerSum (summing all N slots).
+//   - GKG: the Galois keys for InnerSum (summing all N slots), one
+//     one-round instance per Galois element (Party.GKGShare,
+//     AggregateGKG, EncodeGaloisKey), so that a caller can make, move and
+//     store them one at a time: 14 keys of 2.5 MiB at ProductionParams.
 //   - PCKS (KeySwitchShare / AggregateKeySwitch): re-encrypt a result from
 //     the collective key to a querier's own public key; only the querier
 //     can then decrypt (Decrypt).
@@ -40,11 +43,17 @@
 //     active set; fewer shares never produce a wrong key or plaintext.
 //   - Once per ciphertext: a Party releases at most one key-switch share
 //     per ciphertext (SHA-256 of its canonical encoding), whatever the
-//     active set or target; a second request returns
+//     active set, target or label; a second request returns
 //     ErrShareAlreadyReleased. Two shares of one ciphertext, each with
 //     fresh flooding noise, leak information about the key share. The
-//     record lives in the Party object only: a node that restarts must
-//     persist and restore it (not provided yet). Re-randomising a
+//     record is the party's ReleaseLog: KeySwitchShare reserves the digest
+//     (with the caller's label, e.g. "query <id> attempt <n>") before it
+//     computes the share, and releases nothing if the log cannot record it.
+//     A party from NewParty uses a MemReleaseLog (gone with the object);
+//     AssembleParty takes the caller's log, which must be durable (synced
+//     before Reserve returns) for the rule to hold across restarts — the
+//     node gives its Badger-backed one. Package releaselogtest is the
+//     conformance test every ReleaseLog runs. Re-randomising a
 //     ciphertext (adding an encryption of zero) yields a new digest; that is
 //     how a failover gets a fresh attempt, and why a node must only
 //     key-switch ciphertexts it computed itself from an authorised query.
@@ -75,7 +84,8 @@
 //     samples its flooding with full precision (e.g. adds noise uniform in
 //     ±2^52 drawn from 64-bit CSPRNG words, whose statistical distance from
 //     its shift by e is |e|/2^53), the flooding does not smudge as sized.
-//   - Decoders (Group.Decode*, DecodeCiphertext, DecodePublicKey) never
+//   - Decoders (Group.Decode*, DecodeCiphertext, DecodePublicKey,
+//     DecodeRelinKey, DecodeGaloisKey) never
 //     panic on arbitrary input (fuzzed) and refuse shares made under other
 //     parameters (a fingerprint of the parameters is in every encoding).
 //

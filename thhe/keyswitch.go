@@ -1,6 +1,7 @@
 package thhe
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -49,16 +50,21 @@ type KeySwitchShare struct {
 }
 
 // KeySwitchShare returns this party's PCKS share for ct towards target, as
-// a member of set. It releases at most one share per ciphertext, ever (for
-// the life of this Party object): a second request for the same ciphertext
-// bytes — with any set or target — fails with ErrShareAlreadyReleased,
-// because two shares with independent flooding noise for one ciphertext
-// leak information about the secret key. The digest is recorded before the
-// share is computed, so even a failed attempt uses up the ciphertext.
+// a member of set. It releases at most one share per ciphertext, ever: it
+// first reserves the ciphertext's digest in the party's ReleaseLog with
+// label (the caller's description of the release, kept for audits, e.g.
+// "query <id> attempt <n>"), and a ciphertext reserved before — with any
+// set, target or label, by this Party object or, with a durable log, by an
+// earlier one — gives ErrShareAlreadyReleased, because two shares with
+// independent flooding noise for one ciphertext leak information about the
+// secret key. The digest is reserved before the share is computed, so even
+// a failed attempt uses up the ciphertext; if the log cannot record it, no
+// share is released.
 //
 // The share includes fresh flooding noise of standard deviation
-// Params.FloodSigma.
-func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.PublicKey) (*KeySwitchShare, error) {
+// Params.FloodSigma. Calls may run concurrently; only the reservation is
+// serialised (by the log).
+func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.PublicKey, label string) (*KeySwitchShare, error) {
 	params := p.g.Params
 	if err := checkCiphertext(params, ct); err != nil {
 		return nil, err
@@ -78,11 +84,8 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.released[d] {
-		return nil, ErrShareAlreadyReleased
-	}
-	sk, err := p.additiveShare(set)
+	sk, err := p.additiveShare(set) // cached per set, never modified: usable unlocked
+	p.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -90,18 +93,15 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 	if err != nil {
 		return nil, fmt.Errorf("thhe: key-switch protocol: %w", err)
 	}
-	p.released[d] = true
+	if err := p.log.Reserve(d, label); err != nil {
+		if errors.Is(err, ErrShareAlreadyReleased) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("thhe: record the release (no share released): %w", err)
+	}
 	s := pcks.AllocateShare(ct.Level())
 	pcks.GenShare(sk, target, ct, &s)
 	return &KeySwitchShare{From: p.id, Set: slices.Clone(set), Digest: d, Target: td, Share: s, params: &p.g.Params}, nil
-}
-
-// Released reports whether the party has released a share for the
-// ciphertext with this digest.
-func (p *Party) Released(d [32]byte) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.released[d]
 }
 
 // AggregateKeySwitch combines the shares of all members of one set for ct

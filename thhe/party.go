@@ -20,6 +20,10 @@ import (
 // peers send; once all N contributions are in, the party holds its T-of-N
 // share of the collective key and erases sk_i and its Shamir polynomial.
 // From then on every protocol runs for an ActiveSet of T parties.
+//
+// A party releases at most one key-switch share per ciphertext, as recorded
+// in its ReleaseLog: in memory for a party from NewParty, the caller's
+// (durable) log for one from AssembleParty.
 type Party struct {
 	g  Group
 	id int
@@ -35,7 +39,7 @@ type Party struct {
 	cmb      multiparty.Combiner
 	additive map[string]*rlwe.SecretKey // additive share per active set
 	rkg      map[Seed]*rkgState         // round-1 state per RKG instance
-	released map[[32]byte]bool          // ciphertext digests already key-switched
+	log      ReleaseLog                 // ciphertext digests already key-switched
 }
 
 // ThresholdShare is one Shamir share of a party's secret contribution. It
@@ -48,9 +52,11 @@ type ThresholdShare struct {
 	params *Params // for MarshalBinary
 }
 
-// NewParty creates party id (1..g.N) with a fresh secret contribution.
+// NewParty creates party id (1..g.N) with a fresh secret contribution. Its
+// once-per-ciphertext record is a MemReleaseLog: it lasts as long as the
+// Party object.
 func NewParty(g Group, id int) (*Party, error) {
-	p, err := emptyParty(g, id)
+	p, err := emptyParty(g, id, NewMemReleaseLog())
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +76,12 @@ func NewParty(g Group, id int) (*Party, error) {
 	return p, nil
 }
 
-// emptyParty is party id of g with no key material yet.
-func emptyParty(g Group, id int) (*Party, error) {
+// emptyParty is party id of g with no key material yet, recording its
+// releases in log.
+func emptyParty(g Group, id int, log ReleaseLog) (*Party, error) {
+	if log == nil {
+		return nil, fmt.Errorf("thhe: party %d needs a release log", id)
+	}
 	if _, err := NewGroup(g.Params, g.N, g.T); err != nil {
 		return nil, err
 	}
@@ -93,7 +103,7 @@ func emptyParty(g Group, id int) (*Party, error) {
 		cmb:      multiparty.NewCombiner(*params.GetRLWEParameters(), multiparty.ShamirPublicPoint(id), all, g.T),
 		additive: map[string]*rlwe.SecretKey{},
 		rkg:      map[Seed]*rkgState{},
-		released: map[[32]byte]bool{},
+		log:      log,
 	}, nil
 }
 

@@ -220,20 +220,38 @@ func InnerSumGaloisElements(params Params) []uint64 {
 	return out
 }
 
-// GKGShare is a party's share of every Galois key in InnerSumGaloisElements,
-// in that order.
+// CheckGaloisElement accepts the elements a Galois key can be made for:
+// odd, above 1 (the identity needs no key) and below 2N.
+func CheckGaloisElement(params Params, galEl uint64) error {
+	if galEl <= 1 || galEl%2 == 0 || galEl >= params.RingQ().NthRoot() {
+		return fmt.Errorf("thhe: %d is not a Galois element of this ring (odd, 1 < el < %d)", galEl, params.RingQ().NthRoot())
+	}
+	return nil
+}
+
+// GKGShare is a party's share of the Galois key for one Galois element.
+// The key for each element is a separate one-round instance, so a caller
+// can make, move and store the keys one at a time (each share is a gadget
+// ciphertext of degree 0: 1.25 MiB at ProductionParams).
 type GKGShare struct {
-	From   int
-	Set    ActiveSet
-	Seed   Seed
-	Shares []multiparty.GaloisKeyGenShare
+	From          int
+	Set           ActiveSet
+	Seed          Seed
+	GaloisElement uint64
+	Share         multiparty.GaloisKeyGenShare
 
 	params *Params // for MarshalBinary
 }
 
-// GKGShare returns this party's shares of the inner-sum Galois keys for the
-// instance (set, seed).
-func (p *Party) GKGShare(set ActiveSet, seed Seed) (*GKGShare, error) {
+// GKGShare returns this party's share of the Galois key for galEl in the
+// instance (set, seed). The common random polynomial is derived from seed
+// and galEl, so one seed may serve every element. Each call samples fresh
+// noise: a caller that may be asked twice for one instance must answer with
+// the share it gave (or refuse), not make a second one.
+func (p *Party) GKGShare(set ActiveSet, seed Seed, galEl uint64) (*GKGShare, error) {
+	if err := CheckGaloisElement(p.g.Params, galEl); err != nil {
+		return nil, err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	sk, err := p.additiveShare(set)
@@ -241,44 +259,40 @@ func (p *Party) GKGShare(set ActiveSet, seed Seed) (*GKGShare, error) {
 		return nil, err
 	}
 	gkg := multiparty.NewGaloisKeyGenProtocol(p.g.Params.Parameters)
-	els := InnerSumGaloisElements(p.g.Params)
-	out := &GKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, Shares: make([]multiparty.GaloisKeyGenShare, len(els)), params: &p.g.Params}
-	for i, el := range els {
-		out.Shares[i] = gkg.AllocateShare()
-		if err := gkg.GenShare(sk, el, gkg.SampleCRP(seed.crs("gkg", el)), &out.Shares[i]); err != nil {
-			return nil, fmt.Errorf("thhe: Galois share for %d: %w", el, err)
-		}
+	s := gkg.AllocateShare()
+	if err := gkg.GenShare(sk, galEl, gkg.SampleCRP(seed.crs("gkg", galEl)), &s); err != nil {
+		return nil, fmt.Errorf("thhe: Galois share for %d: %w", galEl, err)
 	}
-	return out, nil
+	return &GKGShare{From: p.id, Set: slices.Clone(set), Seed: seed, GaloisElement: galEl, Share: s, params: &p.g.Params}, nil
+}
+
+func gkgTemplate(params Params) multiparty.GaloisKeyGenShare {
+	return multiparty.NewGaloisKeyGenProtocol(params.Parameters).AllocateShare()
 }
 
 func checkGKGShare(params Params, s *GKGShare) error {
-	els := InnerSumGaloisElements(params)
-	if len(s.Shares) != len(els) {
-		return fmt.Errorf("%d Galois shares, want %d", len(s.Shares), len(els))
+	if s.Share.GaloisElement != s.GaloisElement {
+		return fmt.Errorf("share for Galois element %d labelled %d", s.Share.GaloisElement, s.GaloisElement)
 	}
-	want := multiparty.NewGaloisKeyGenProtocol(params.Parameters).AllocateShare()
-	for i, el := range els {
-		if s.Shares[i].GaloisElement != el {
-			return fmt.Errorf("share %d is for Galois element %d, want %d", i, s.Shares[i].GaloisElement, el)
-		}
-		if err := checkGadget(params, s.Shares[i].GadgetCiphertext, want.GadgetCiphertext); err != nil {
-			return err
-		}
+	if err := CheckGaloisElement(params, s.GaloisElement); err != nil {
+		return err
 	}
-	return nil
+	return checkGadget(params, s.Share.GadgetCiphertext, gkgTemplate(params).GadgetCiphertext)
 }
 
-// AggregateGKG combines the shares of all members of one set into the
-// inner-sum Galois keys.
-func AggregateGKG(g Group, seed Seed, shares []*GKGShare) ([]*rlwe.GaloisKey, error) {
+// AggregateGKG combines the shares of all members of one set for Galois
+// element galEl into its Galois key.
+func AggregateGKG(g Group, seed Seed, galEl uint64, shares []*GKGShare) (*rlwe.GaloisKey, error) {
+	if err := CheckGaloisElement(g.Params, galEl); err != nil {
+		return nil, err
+	}
 	hs := make([]header, len(shares))
 	for i, s := range shares {
 		if s == nil {
 			return nil, fmt.Errorf("thhe: nil Galois share")
 		}
-		if s.Seed != seed {
-			return nil, fmt.Errorf("thhe: Galois share from %d has another seed: %w", s.From, ErrMismatch)
+		if s.Seed != seed || s.GaloisElement != galEl {
+			return nil, fmt.Errorf("thhe: Galois share from %d is for another seed or element (%d, want %d): %w", s.From, s.GaloisElement, galEl, ErrMismatch)
 		}
 		if err := checkGKGShare(g.Params, s); err != nil {
 			return nil, fmt.Errorf("thhe: Galois share from %d: %w", s.From, err)
@@ -289,20 +303,16 @@ func AggregateGKG(g Group, seed Seed, shares []*GKGShare) ([]*rlwe.GaloisKey, er
 		return nil, err
 	}
 	gkg := multiparty.NewGaloisKeyGenProtocol(g.Params.Parameters)
-	els := InnerSumGaloisElements(g.Params)
-	keys := make([]*rlwe.GaloisKey, len(els))
-	for i, el := range els {
-		agg := gkg.AllocateShare()
-		agg.GaloisElement = el
-		for _, s := range shares {
-			if err := gkg.AggregateShares(agg, s.Shares[i], &agg); err != nil {
-				return nil, fmt.Errorf("thhe: aggregate Galois shares: %w", err)
-			}
-		}
-		keys[i] = rlwe.NewGaloisKey(g.Params.Parameters)
-		if err := gkg.GenGaloisKey(agg, gkg.SampleCRP(seed.crs("gkg", el)), keys[i]); err != nil {
-			return nil, fmt.Errorf("thhe: Galois key %d: %w", el, err)
+	agg := gkg.AllocateShare()
+	agg.GaloisElement = galEl
+	for _, s := range shares {
+		if err := gkg.AggregateShares(agg, s.Share, &agg); err != nil {
+			return nil, fmt.Errorf("thhe: aggregate Galois shares: %w", err)
 		}
 	}
-	return keys, nil
+	key := rlwe.NewGaloisKey(g.Params.Parameters)
+	if err := gkg.GenGaloisKey(agg, gkg.SampleCRP(seed.crs("gkg", galEl)), key); err != nil {
+		return nil, fmt.Errorf("thhe: Galois key %d: %w", galEl, err)
+	}
+	return key, nil
 }

@@ -103,22 +103,31 @@ func runRKG(g Group, parties map[int]*Party, set ActiveSet, seed Seed) (*rlwe.Re
 	return AggregateRKG(g, agg1, r2)
 }
 
+// runGKG makes the inner-sum Galois keys, one element at a time.
 func runGKG(g Group, parties map[int]*Party, set ActiveSet, seed Seed) ([]*rlwe.GaloisKey, error) {
-	var shares []*GKGShare
-	for _, id := range set {
-		s, err := parties[id].GKGShare(set, seed)
+	var keys []*rlwe.GaloisKey
+	for _, el := range InnerSumGaloisElements(g.Params) {
+		var shares []*GKGShare
+		for _, id := range set {
+			s, err := parties[id].GKGShare(set, seed, el)
+			if err != nil {
+				return nil, err
+			}
+			shares = append(shares, s)
+		}
+		k, err := AggregateGKG(g, seed, el, shares)
 		if err != nil {
 			return nil, err
 		}
-		shares = append(shares, s)
+		keys = append(keys, k)
 	}
-	return AggregateGKG(g, seed, shares)
+	return keys, nil
 }
 
 func keySwitch(g Group, parties map[int]*Party, set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.PublicKey) (*rlwe.Ciphertext, error) {
 	var shares []*KeySwitchShare
 	for _, id := range set {
-		s, err := parties[id].KeySwitchShare(set, ct, target)
+		s, err := parties[id].KeySwitchShare(set, ct, target, "test")
 		if err != nil {
 			return nil, err
 		}
@@ -347,14 +356,15 @@ func TestOneShareperCiphertext(t *testing.T) {
 	}
 	d, _ := CiphertextDigest(f.g.Params, ct)
 	p := f.parties[2]
-	if p.Released(d) {
+	log := p.log.(*MemReleaseLog)
+	if _, ok := log.Label(d); ok {
 		t.Fatal("fresh ciphertext already released")
 	}
-	if _, err := p.KeySwitchShare(mustSet(t, f.g, 1, 2, 3), ct, tpk); err != nil {
+	if _, err := p.KeySwitchShare(mustSet(t, f.g, 1, 2, 3), ct, tpk, "first"); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Released(d) {
-		t.Fatal("digest not recorded")
+	if label, ok := log.Label(d); !ok || label != "first" {
+		t.Fatalf("digest recorded as %q, %v; want \"first\"", label, ok)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -365,13 +375,16 @@ func TestOneShareperCiphertext(t *testing.T) {
 		{"other set", mustSet(t, f.g, 2, 4, 5), tpk},
 		{"other target", mustSet(t, f.g, 1, 2, 3), tpk2},
 	} {
-		if _, err := p.KeySwitchShare(tc.set, ct, tc.target); !errors.Is(err, ErrShareAlreadyReleased) {
+		if _, err := p.KeySwitchShare(tc.set, ct, tc.target, tc.name); !errors.Is(err, ErrShareAlreadyReleased) {
 			t.Fatalf("%s: err = %v, want ErrShareAlreadyReleased", tc.name, err)
 		}
 	}
 	// A copy of the same ciphertext is the same ciphertext.
-	if _, err := p.KeySwitchShare(mustSet(t, f.g, 1, 2, 3), ct.CopyNew(), tpk); !errors.Is(err, ErrShareAlreadyReleased) {
+	if _, err := p.KeySwitchShare(mustSet(t, f.g, 1, 2, 3), ct.CopyNew(), tpk, "copy"); !errors.Is(err, ErrShareAlreadyReleased) {
 		t.Fatalf("copy: err = %v, want ErrShareAlreadyReleased", err)
+	}
+	if label, _ := log.Label(d); label != "first" {
+		t.Fatalf("a refused request relabelled the release: %q", label)
 	}
 }
 
@@ -385,7 +398,7 @@ func TestTooFewShares(t *testing.T) {
 	}
 	var shares []*KeySwitchShare
 	for _, id := range set {
-		s, err := f.parties[id].KeySwitchShare(set, ct, tpk)
+		s, err := f.parties[id].KeySwitchShare(set, ct, tpk, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -343,13 +343,10 @@ func (s *GKGShare) MarshalBinary() ([]byte, error) {
 		return nil, fmt.Errorf("thhe: malformed Galois share: %w", err)
 	}
 	var l limbs
+	l.gadget(*s.params, s.Share.GadgetCiphertext)
 	b := putHeader(*s.params, kindGKG, s.From, s.Set)
 	b = append(b, s.Seed[:]...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(s.Shares)))
-	for _, sh := range s.Shares {
-		b = binary.BigEndian.AppendUint64(b, sh.GaloisElement)
-		l.gadget(*s.params, sh.GadgetCiphertext)
-	}
+	b = binary.BigEndian.AppendUint64(b, s.GaloisElement)
 	return l.put(b), nil
 }
 
@@ -363,42 +360,17 @@ func (g Group) DecodeGKGShare(data []byte) (*GKGShare, error) {
 	if err != nil {
 		return nil, err
 	}
-	els := InnerSumGaloisElements(g.Params)
-	n, err := r.u16()
+	el, err := r.u64()
 	if err != nil {
 		return nil, err
 	}
-	if n != len(els) {
-		return nil, fmt.Errorf("thhe: %d Galois shares, want %d", n, len(els))
+	if err := CheckGaloisElement(g.Params, el); err != nil {
+		return nil, err
 	}
-	for _, want := range els {
-		el, err := r.u64()
-		if err != nil {
-			return nil, err
-		}
-		if el != want {
-			return nil, fmt.Errorf("thhe: Galois element %d, want %d", el, want)
-		}
-	}
-	// Check the length before allocating N-sized gadget ciphertexts.
-	gkg := multiparty.NewGaloisKeyGenProtocol(g.Params.Parameters)
-	one := gkg.AllocateShare()
-	var l1 limbs
-	l1.gadget(g.Params, one.GadgetCiphertext)
-	if len(r.b) != len(els)*l1.size() {
-		return nil, fmt.Errorf("thhe: Galois share payload has %d bytes, want %d", len(r.b), len(els)*l1.size())
-	}
-	s := &GKGShare{From: from, Set: set, Seed: seed, Shares: make([]multiparty.GaloisKeyGenShare, len(els)), params: &g.Params}
+	s := &GKGShare{From: from, Set: set, Seed: seed, GaloisElement: el, Share: gkgTemplate(g.Params), params: &g.Params}
+	s.Share.GaloisElement = el
 	var l limbs
-	for i, el := range els {
-		if i == 0 {
-			s.Shares[i] = one
-		} else {
-			s.Shares[i] = gkg.AllocateShare()
-		}
-		s.Shares[i].GaloisElement = el
-		l.gadget(g.Params, s.Shares[i].GadgetCiphertext)
-	}
+	l.gadget(g.Params, s.Share.GadgetCiphertext)
 	if err := l.get(r.b); err != nil {
 		return nil, err
 	}
@@ -474,6 +446,7 @@ const (
 	kindCiphertext byte = 0x10 + iota
 	kindPublicKey
 	kindRelinKey
+	kindGaloisKey
 )
 
 func putObjectHeader(params Params, kind byte) []byte {
@@ -617,4 +590,50 @@ func DecodeRelinKey(params Params, data []byte) (*rlwe.RelinearizationKey, error
 		return nil, err
 	}
 	return rlk, nil
+}
+
+// EncodeGaloisKey encodes a collective Galois key (its element, then the
+// gadget ciphertext).
+func EncodeGaloisKey(params Params, gk *rlwe.GaloisKey) ([]byte, error) {
+	if gk == nil {
+		return nil, fmt.Errorf("thhe: nil Galois key")
+	}
+	if err := CheckGaloisElement(params, gk.GaloisElement); err != nil {
+		return nil, err
+	}
+	want := rlwe.NewGaloisKey(params.Parameters)
+	if gk.NthRoot != want.NthRoot {
+		return nil, fmt.Errorf("thhe: Galois key for another ring (2N = %d)", gk.NthRoot)
+	}
+	if err := checkGadget(params, gk.GadgetCiphertext, want.GadgetCiphertext); err != nil {
+		return nil, fmt.Errorf("thhe: Galois key: %w", err)
+	}
+	var l limbs
+	l.gadget(params, gk.GadgetCiphertext)
+	b := putObjectHeader(params, kindGaloisKey)
+	b = binary.BigEndian.AppendUint64(b, gk.GaloisElement)
+	return l.put(b), nil
+}
+
+// DecodeGaloisKey decodes what EncodeGaloisKey produced.
+func DecodeGaloisKey(params Params, data []byte) (*rlwe.GaloisKey, error) {
+	r, err := getObjectHeader(params, kindGaloisKey, data)
+	if err != nil {
+		return nil, err
+	}
+	el, err := r.u64()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckGaloisElement(params, el); err != nil {
+		return nil, err
+	}
+	gk := rlwe.NewGaloisKey(params.Parameters)
+	gk.GaloisElement = el
+	var l limbs
+	l.gadget(params, gk.GadgetCiphertext)
+	if err := l.get(r.b); err != nil {
+		return nil, err
+	}
+	return gk, nil
 }

@@ -12,7 +12,7 @@ import (
 
 // encodings holds one valid encoding of every wire type, made once.
 type encodings struct {
-	threshold, ckg, rkg1, rkgAgg, rkg2, gkg, keySwitch, ciphertext, publicKey, relinKey []byte
+	threshold, ckg, rkg1, rkgAgg, rkg2, gkg, keySwitch, ciphertext, publicKey, relinKey, galoisKey []byte
 }
 
 var (
@@ -87,7 +87,7 @@ func makeEncodings() (e encodings, err error) {
 	if e.rkg2, err = r2.MarshalBinary(); err != nil {
 		return e, err
 	}
-	gk, err := f.parties[5].GKGShare(set, seed)
+	gk, err := f.parties[5].GKGShare(set, seed, InnerSumGaloisElements(f.g.Params)[2])
 	if err != nil {
 		return e, err
 	}
@@ -99,7 +99,7 @@ func makeEncodings() (e encodings, err error) {
 	if err != nil {
 		return e, err
 	}
-	ks, err := f.parties[2].KeySwitchShare(set, ct, tpk)
+	ks, err := f.parties[2].KeySwitchShare(set, ct, tpk, "test")
 	if err != nil {
 		return e, err
 	}
@@ -113,6 +113,9 @@ func makeEncodings() (e encodings, err error) {
 		return e, err
 	}
 	if e.relinKey, err = EncodeRelinKey(f.g.Params, f.keys.Relin); err != nil {
+		return e, err
+	}
+	if e.galoisKey, err = EncodeGaloisKey(f.g.Params, f.keys.Galois[1]); err != nil {
 		return e, err
 	}
 	return e, nil
@@ -187,6 +190,13 @@ var codecs = []codec{
 		}
 		return func() ([]byte, error) { return EncodeRelinKey(g.Params, rlk) }, nil
 	}},
+	{"galoisKey", func(e encodings) []byte { return e.galoisKey }, fixGroup, func(g Group, b []byte) (func() ([]byte, error), error) {
+		gk, err := DecodeGaloisKey(g.Params, b)
+		if err != nil {
+			return nil, err
+		}
+		return func() ([]byte, error) { return EncodeGaloisKey(g.Params, gk) }, nil
+	}},
 }
 
 func decodeRKG(g Group, b []byte) (func() ([]byte, error), error) {
@@ -251,7 +261,7 @@ func TestDecodedSharesWork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := f.parties[id].KeySwitchShare(set, ct2, tpk2)
+		s, err := f.parties[id].KeySwitchShare(set, ct2, tpk2, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,3 +350,4 @@ func FuzzDecodeKeySwitchShare(f *testing.F) { fuzzCodec(f, "keySwitch") }
 func FuzzDecodeCiphertext(f *testing.F)     { fuzzCodec(f, "ciphertext") }
 func FuzzDecodePublicKey(f *testing.F)      { fuzzCodec(f, "publicKey") }
 func FuzzDecodeRelinKey(f *testing.F)       { fuzzCodec(f, "relinKey") }
+func FuzzDecodeGaloisKey(f *testing.F)      { fuzzCodec(f, "galoisKey") }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"sync"
 
@@ -39,8 +40,22 @@ type Store struct {
 }
 
 // Open opens (or creates) the store in dir with synchronous writes.
-func Open(dir string, log *slog.Logger) (*Store, error) {
+func Open(dir string, log *slog.Logger) (*Store, error) { return open(dir, log, false) }
+
+// OpenReadOnly opens an existing store for reading only, e.g. for an audit
+// of a stopped node. Badger locks the directory: this fails while a node
+// has the store open (and a reader keeps a node from opening it). Every
+// write fails.
+func OpenReadOnly(dir string, log *slog.Logger) (*Store, error) { return open(dir, log, true) }
+
+func open(dir string, log *slog.Logger, readOnly bool) (*Store, error) {
+	if readOnly {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
+	}
 	opts := badger.DefaultOptions(dir).
+		WithReadOnly(readOnly).
 		WithSyncWrites(true).
 		WithLogger(badgerLogger{log}).
 		WithLoggingLevel(badger.WARNING).

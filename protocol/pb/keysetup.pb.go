@@ -34,6 +34,7 @@ type KeySetupRequest struct {
 	//	*KeySetupRequest_Ckg
 	//	*KeySetupRequest_Key
 	//	*KeySetupRequest_Rkg
+	//	*KeySetupRequest_Gkg
 	Body          isKeySetupRequest_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -112,6 +113,15 @@ func (x *KeySetupRequest) GetRkg() *RKGRequest {
 	return nil
 }
 
+func (x *KeySetupRequest) GetGkg() *GKGRequest {
+	if x != nil {
+		if x, ok := x.Body.(*KeySetupRequest_Gkg); ok {
+			return x.Gkg
+		}
+	}
+	return nil
+}
+
 type isKeySetupRequest_Body interface {
 	isKeySetupRequest_Body()
 }
@@ -132,6 +142,10 @@ type KeySetupRequest_Rkg struct {
 	Rkg *RKGRequest `protobuf:"bytes,4,opt,name=rkg,proto3,oneof"`
 }
 
+type KeySetupRequest_Gkg struct {
+	Gkg *GKGRequest `protobuf:"bytes,5,opt,name=gkg,proto3,oneof"`
+}
+
 func (*KeySetupRequest_Deal) isKeySetupRequest_Body() {}
 
 func (*KeySetupRequest_Ckg) isKeySetupRequest_Body() {}
@@ -139,6 +153,8 @@ func (*KeySetupRequest_Ckg) isKeySetupRequest_Body() {}
 func (*KeySetupRequest_Key) isKeySetupRequest_Body() {}
 
 func (*KeySetupRequest_Rkg) isKeySetupRequest_Body() {}
+
+func (*KeySetupRequest_Gkg) isKeySetupRequest_Body() {}
 
 // ThresholdDeal carries the sender's Shamir share of its secret
 // contribution for one recipient, HPKE-sealed to the recipient's roster
@@ -269,10 +285,12 @@ func (x *CKGShareRequest) GetActiveSet() []uint32 {
 }
 
 // CollectiveKeyRequest asks the coordinator for the collective public key,
-// or with relin set for the relinearisation key.
+// with relin set for the relinearisation key, or with galois_element set
+// (and relin not) for the Galois key of that element.
 type CollectiveKeyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Relin         bool                   `protobuf:"varint,1,opt,name=relin,proto3" json:"relin,omitempty"`
+	GaloisElement uint64                 `protobuf:"varint,2,opt,name=galois_element,json=galoisElement,proto3" json:"galois_element,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -312,6 +330,13 @@ func (x *CollectiveKeyRequest) GetRelin() bool {
 		return x.Relin
 	}
 	return false
+}
+
+func (x *CollectiveKeyRequest) GetGaloisElement() uint64 {
+	if x != nil {
+		return x.GaloisElement
+	}
+	return 0
 }
 
 // RKGRequest asks a member of the active set for its share in one round of
@@ -395,6 +420,81 @@ func (x *RKGRequest) GetRound1Aggregate() []byte {
 	return nil
 }
 
+// GKGRequest asks a member of the active set for its share of the Galois
+// key of one element (one of thhe.InnerSumGaloisElements; one element per
+// exchange keeps every message near one key's size). Attempt numbers the
+// instance: its seed is protocol.KeySetupSeed(roster digest,
+// "gkg/<element>/<attempt>", epoch). A member answers the same request with
+// the same share; one that cannot (it gave a share for this attempt before
+// restarting) refuses, and the coordinator starts a new attempt.
+type GKGRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GaloisElement uint64                 `protobuf:"varint,1,opt,name=galois_element,json=galoisElement,proto3" json:"galois_element,omitempty"`
+	Attempt       uint32                 `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Seed          []byte                 `protobuf:"bytes,3,opt,name=seed,proto3" json:"seed,omitempty"`                                    // 32 bytes
+	ActiveSet     []uint32               `protobuf:"varint,4,rep,packed,name=active_set,json=activeSet,proto3" json:"active_set,omitempty"` // ascending
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GKGRequest) Reset() {
+	*x = GKGRequest{}
+	mi := &file_keysetup_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GKGRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GKGRequest) ProtoMessage() {}
+
+func (x *GKGRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_keysetup_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GKGRequest.ProtoReflect.Descriptor instead.
+func (*GKGRequest) Descriptor() ([]byte, []int) {
+	return file_keysetup_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GKGRequest) GetGaloisElement() uint64 {
+	if x != nil {
+		return x.GaloisElement
+	}
+	return 0
+}
+
+func (x *GKGRequest) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *GKGRequest) GetSeed() []byte {
+	if x != nil {
+		return x.Seed
+	}
+	return nil
+}
+
+func (x *GKGRequest) GetActiveSet() []uint32 {
+	if x != nil {
+		return x.ActiveSet
+	}
+	return nil
+}
+
 type KeySetupResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Error         string                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`                          // refusal; empty on success
@@ -403,13 +503,15 @@ type KeySetupResponse struct {
 	PublicKey     []byte                 `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"` // thhe.EncodePublicKey of the collective key
 	RkgShare      []byte                 `protobuf:"bytes,5,opt,name=rkg_share,json=rkgShare,proto3" json:"rkg_share,omitempty"`    // thhe RKGShare encoding
 	RelinKey      []byte                 `protobuf:"bytes,6,opt,name=relin_key,json=relinKey,proto3" json:"relin_key,omitempty"`    // thhe.EncodeRelinKey of the relinearisation key
+	GkgShare      []byte                 `protobuf:"bytes,7,opt,name=gkg_share,json=gkgShare,proto3" json:"gkg_share,omitempty"`    // thhe GKGShare encoding
+	GaloisKey     []byte                 `protobuf:"bytes,8,opt,name=galois_key,json=galoisKey,proto3" json:"galois_key,omitempty"` // thhe.EncodeGaloisKey of the requested Galois key
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *KeySetupResponse) Reset() {
 	*x = KeySetupResponse{}
-	mi := &file_keysetup_proto_msgTypes[5]
+	mi := &file_keysetup_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +523,7 @@ func (x *KeySetupResponse) String() string {
 func (*KeySetupResponse) ProtoMessage() {}
 
 func (x *KeySetupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_keysetup_proto_msgTypes[5]
+	mi := &file_keysetup_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +536,7 @@ func (x *KeySetupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeySetupResponse.ProtoReflect.Descriptor instead.
 func (*KeySetupResponse) Descriptor() ([]byte, []int) {
-	return file_keysetup_proto_rawDescGZIP(), []int{5}
+	return file_keysetup_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KeySetupResponse) GetError() string {
@@ -479,17 +581,32 @@ func (x *KeySetupResponse) GetRelinKey() []byte {
 	return nil
 }
 
+func (x *KeySetupResponse) GetGkgShare() []byte {
+	if x != nil {
+		return x.GkgShare
+	}
+	return nil
+}
+
+func (x *KeySetupResponse) GetGaloisKey() []byte {
+	if x != nil {
+		return x.GaloisKey
+	}
+	return nil
+}
+
 var File_keysetup_proto protoreflect.FileDescriptor
 
 const file_keysetup_proto_rawDesc = "" +
 	"\n" +
 	"\x0ekeysetup.proto\x12\n" +
-	"embassy.v1\"\xdd\x01\n" +
+	"embassy.v1\"\x89\x02\n" +
 	"\x0fKeySetupRequest\x12/\n" +
 	"\x04deal\x18\x01 \x01(\v2\x19.embassy.v1.ThresholdDealH\x00R\x04deal\x12/\n" +
 	"\x03ckg\x18\x02 \x01(\v2\x1b.embassy.v1.CKGShareRequestH\x00R\x03ckg\x124\n" +
 	"\x03key\x18\x03 \x01(\v2 .embassy.v1.CollectiveKeyRequestH\x00R\x03key\x12*\n" +
-	"\x03rkg\x18\x04 \x01(\v2\x16.embassy.v1.RKGRequestH\x00R\x03rkgB\x06\n" +
+	"\x03rkg\x18\x04 \x01(\v2\x16.embassy.v1.RKGRequestH\x00R\x03rkg\x12*\n" +
+	"\x03gkg\x18\x05 \x01(\v2\x16.embassy.v1.GKGRequestH\x00R\x03gkgB\x06\n" +
 	"\x04body\"a\n" +
 	"\rThresholdDeal\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\rR\x04from\x12\x0e\n" +
@@ -499,9 +616,10 @@ const file_keysetup_proto_rawDesc = "" +
 	"\x0fCKGShareRequest\x12\x12\n" +
 	"\x04seed\x18\x01 \x01(\fR\x04seed\x12\x1d\n" +
 	"\n" +
-	"active_set\x18\x02 \x03(\rR\tactiveSet\",\n" +
+	"active_set\x18\x02 \x03(\rR\tactiveSet\"S\n" +
 	"\x14CollectiveKeyRequest\x12\x14\n" +
-	"\x05relin\x18\x01 \x01(\bR\x05relin\"\x9a\x01\n" +
+	"\x05relin\x18\x01 \x01(\bR\x05relin\x12%\n" +
+	"\x0egalois_element\x18\x02 \x01(\x04R\rgaloisElement\"\x9a\x01\n" +
 	"\n" +
 	"RKGRequest\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\rR\aattempt\x12\x12\n" +
@@ -509,7 +627,14 @@ const file_keysetup_proto_rawDesc = "" +
 	"\n" +
 	"active_set\x18\x03 \x03(\rR\tactiveSet\x12\x14\n" +
 	"\x05round\x18\x04 \x01(\rR\x05round\x12)\n" +
-	"\x10round1_aggregate\x18\x05 \x01(\fR\x0fround1Aggregate\"\xbb\x01\n" +
+	"\x10round1_aggregate\x18\x05 \x01(\fR\x0fround1Aggregate\"\x80\x01\n" +
+	"\n" +
+	"GKGRequest\x12%\n" +
+	"\x0egalois_element\x18\x01 \x01(\x04R\rgaloisElement\x12\x18\n" +
+	"\aattempt\x18\x02 \x01(\rR\aattempt\x12\x12\n" +
+	"\x04seed\x18\x03 \x01(\fR\x04seed\x12\x1d\n" +
+	"\n" +
+	"active_set\x18\x04 \x03(\rR\tactiveSet\"\xf7\x01\n" +
 	"\x10KeySetupResponse\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\x12\x1b\n" +
 	"\tnot_ready\x18\x02 \x01(\bR\bnotReady\x12\x1b\n" +
@@ -517,7 +642,10 @@ const file_keysetup_proto_rawDesc = "" +
 	"\n" +
 	"public_key\x18\x04 \x01(\fR\tpublicKey\x12\x1b\n" +
 	"\trkg_share\x18\x05 \x01(\fR\brkgShare\x12\x1b\n" +
-	"\trelin_key\x18\x06 \x01(\fR\brelinKeyB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
+	"\trelin_key\x18\x06 \x01(\fR\brelinKey\x12\x1b\n" +
+	"\tgkg_share\x18\a \x01(\fR\bgkgShare\x12\x1d\n" +
+	"\n" +
+	"galois_key\x18\b \x01(\fR\tgaloisKeyB,Z*github.com/dataembassy/embassy/protocol/pbb\x06proto3"
 
 var (
 	file_keysetup_proto_rawDescOnce sync.Once
@@ -531,25 +659,27 @@ func file_keysetup_proto_rawDescGZIP() []byte {
 	return file_keysetup_proto_rawDescData
 }
 
-var file_keysetup_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_keysetup_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_keysetup_proto_goTypes = []any{
 	(*KeySetupRequest)(nil),      // 0: embassy.v1.KeySetupRequest
 	(*ThresholdDeal)(nil),        // 1: embassy.v1.ThresholdDeal
 	(*CKGShareRequest)(nil),      // 2: embassy.v1.CKGShareRequest
 	(*CollectiveKeyRequest)(nil), // 3: embassy.v1.CollectiveKeyRequest
 	(*RKGRequest)(nil),           // 4: embassy.v1.RKGRequest
-	(*KeySetupResponse)(nil),     // 5: embassy.v1.KeySetupResponse
+	(*GKGRequest)(nil),           // 5: embassy.v1.GKGRequest
+	(*KeySetupResponse)(nil),     // 6: embassy.v1.KeySetupResponse
 }
 var file_keysetup_proto_depIdxs = []int32{
 	1, // 0: embassy.v1.KeySetupRequest.deal:type_name -> embassy.v1.ThresholdDeal
 	2, // 1: embassy.v1.KeySetupRequest.ckg:type_name -> embassy.v1.CKGShareRequest
 	3, // 2: embassy.v1.KeySetupRequest.key:type_name -> embassy.v1.CollectiveKeyRequest
 	4, // 3: embassy.v1.KeySetupRequest.rkg:type_name -> embassy.v1.RKGRequest
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5, // 4: embassy.v1.KeySetupRequest.gkg:type_name -> embassy.v1.GKGRequest
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_keysetup_proto_init() }
@@ -562,6 +692,7 @@ func file_keysetup_proto_init() {
 		(*KeySetupRequest_Ckg)(nil),
 		(*KeySetupRequest_Key)(nil),
 		(*KeySetupRequest_Rkg)(nil),
+		(*KeySetupRequest_Gkg)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -569,7 +700,7 @@ func file_keysetup_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_keysetup_proto_rawDesc), len(file_keysetup_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
