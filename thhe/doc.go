@@ -57,33 +57,46 @@
 //     ciphertext (adding an encryption of zero) yields a new digest; that is
 //     how a failover gets a fresh attempt, and why a node must only
 //     key-switch ciphertexts it computed itself from an authorised query.
-//   - Noise flooding: each key-switch share carries Gaussian noise of
-//     standard deviation Params.FloodSigma (DefaultFloodSigma = 2^52,
-//     bound 6σ). It hides the noise of the ciphertext being switched, which
-//     depends on the secret key and on data the result does not reveal
-//     (e.g. the cells a plaintext mask zeroed). Sizing, for the results of
-//     package cube (the circuit keys are switched for): their noise at the
-//     key-switch level is measured at 2^8.0–2^8.3 at ProductionParams (16
-//     folded deltas, realistic and worst-case uniform slot values) and
-//     bounded by 2^12 (it is dominated by the rounding of the last rescale
-//     as long as the folded input noise stays below 2^21, i.e. for any
-//     realistic number of folded deltas); σ = 2^40·2^12 gives statistical
-//     distance about 2^-40 per coefficient against that bound (2^-44 against
-//     the measured noise). Headroom: level 1 decrypts while the noise stays
-//     below Q_1/2T ≈ 2^75; the result noise plus the flooding of MaxParties
-//     parties (255·6σ ≈ 2^62.6) and the target-key encryption noise stays
-//     below 2^63. σ cannot grow past 2^52 with lattigo's sampler as used
-//     now: its small-σ path reduces a sample mod each prime by one
-//     conditional subtraction, so 6σ must stay below the smallest prime
-//     (≈ 2^55); TestFloodingFitsSampler checks it.
-//     CAVEAT, open: lattigo v6.1.1's Gaussian sampler draws the normal from
-//     a 32-bit ziggurat (ring/sampler_gaussian.go, normFloat64: x =
-//     j·wn[i] with j < 2^31), so at σ = 2^52 its samples take at most 2^32
-//     distinct values spread over ±2^55: given the decrypted noise e+flood
-//     and |e| ≤ 2^12, only about one candidate e fits. Until the key switch
-//     samples its flooding with full precision (e.g. adds noise uniform in
-//     ±2^52 drawn from 64-bit CSPRNG words, whose statistical distance from
-//     its shift by e is |e|/2^53), the flooding does not smudge as sized.
+//   - Noise flooding: each key-switch share carries flooding noise whose N
+//     coefficients are independent integers uniform in [-B, B], B =
+//     Params.FloodBound (DefaultFloodBound = 2^60), drawn from crypto/rand
+//     64-bit words by rejection sampling (a word below 2^64 mod (2B+1) is
+//     discarded, so there is no modulo bias; 1 word in 8 at B = 2^60). It
+//     is added where lattigo adds its own smudging noise (share.Value[0],
+//     reduced mod each prime of the ciphertext's level, NTT domain, not
+//     Montgomery, not multiplied by T); lattigo's own noise is left at the
+//     scheme's σ = 3.2. It hides the noise e of the ciphertext being
+//     switched, which depends on the secret key and on data the result
+//     does not reveal (e.g. the cells a plaintext mask zeroed). For the
+//     results of package cube, |e| at the key-switch level is measured at
+//     2^8.0–2^8.3 at ProductionParams (16 folded deltas) and bounded by
+//     2^12 (the rounding of the last rescale dominates while the folded
+//     input noise stays below 2^21). What this gives, counting only one
+//     honest member's flooding (the querier may know the others'; more
+//     independent noise never helps a distinguisher):
+//     one coefficient: flooding + e is within statistical distance
+//     |e|/(2B+1) of the flooding alone, ≤ 2^-49 for |e| ≤ 2^12 (2^-52.7
+//     measured); one ciphertext: ≤ N·max|e|/(2B+1), 2^-35 at N = 2^14
+//     (2^-38.7 measured; 2^-37 and 2^-40.7 at TestParams' N = 2^12). The
+//     uniform distribution's distance grows linearly in N (Gaussian
+//     flooding would give √N); this is the bound, not an estimate. Several
+//     ciphertexts: each switched ciphertext has fresh flooding, so a
+//     querier who receives K of them whose noise depends on the key (the
+//     result ciphertexts of one query, times every attempt — a failover's
+//     re-randomised ciphertext carries the same e plus a public r_k) sees
+//     them within K·2^-35 of a view simulated from the results alone: 3
+//     ciphertexts × 4 attempts ≈ 2^-31.4. Attempts are the caller's policy
+//     and must stay few. Headroom: level 1 decrypts while the noise stays
+//     below Q_1/2T = 2^75.0 (both parameter sets); the flooding of
+//     MaxParties parties is at most 255·2^60 < 2^68, 2^7 below it; the
+//     result noise (≤ 2^12) and the key switch's own encryption noise
+//     (2^8.2 measured at ProductionParams, flooding left out) add nothing
+//     that matters.
+//     KeySwitchShare refuses a set whose flooding, |set|·B, exceeds half of
+//     Q_level/2T (so level 0, Q_0/2T ≈ 2^20, is refused);
+//     TestWorstCaseFloodingDecrypts adds 255·B to every coefficient of a
+//     switched level-1 ciphertext and still decrypts exactly. B could go
+//     to MaxFloodBound = 2^62 (2 bits more hiding, 2^5 of room left).
 //   - Decoders (Group.Decode*, DecodeCiphertext, DecodePublicKey,
 //     DecodeRelinKey, DecodeGaloisKey) never
 //     panic on arbitrary input (fuzzed) and refuse shares made under other
@@ -137,8 +150,13 @@
 //     sampler was made for (it copies a method value bound to the original);
 //     Rerandomize samples into top-level polynomials and uses their first
 //     limbs, as lattigo's own encryptor does.
-//   - The Gaussian sampler's small-σ path (σ ≤ 2^53) reduces a sample by one
-//     conditional subtraction per prime: 6σ must stay below every prime.
+//   - The Gaussian sampler (v6.1.1, ring/sampler_gaussian.go) draws its
+//     normal from a 32-bit ziggurat (x = j·wn[i], j < 2^31), so at large σ
+//     its samples take at most about 2^32 values: at σ = 2^52 they repeat
+//     after ≈ 2^16 draws (TestLattigoGaussianIsCoarse) and would not hide a
+//     2^12 noise. Hence the key-switch flooding is our own (flood.go);
+//     lattigo's samplers are used only at σ = 3.2. Its small-σ path also
+//     reduces a sample mod each prime by one conditional subtraction.
 //   - Lattigo's UnmarshalBinary/ReadFrom allocate lengths read from the
 //     input and its arithmetic panics on mis-shaped polynomials, so neither
 //     sees untrusted input here.

@@ -1,6 +1,7 @@
 package thhe
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +13,7 @@ import (
 
 // MinKeySwitchLevel is the lowest ciphertext level KeySwitchShare accepts:
 // at level 0 only one 56-bit prime is left, too little room for T times the
-// flooding noise.
+// flooding noise (Q_0/2T ≈ 2^20).
 const MinKeySwitchLevel = 1
 
 // CiphertextDigest is the SHA-256 (domain-separated) of ct's canonical
@@ -61,9 +62,11 @@ type KeySwitchShare struct {
 // a failed attempt uses up the ciphertext; if the log cannot record it, no
 // share is released.
 //
-// The share includes fresh flooding noise of standard deviation
-// Params.FloodSigma. Calls may run concurrently; only the reservation is
-// serialised (by the log).
+// The share includes fresh flooding noise: every coefficient uniform in
+// [-B, B], B = Params.FloodBound, from crypto/rand (addFlooding). A set
+// whose flooding would not fit the ciphertext level's noise budget is
+// refused before anything is reserved. Calls may run concurrently; only the
+// reservation is serialised (by the log).
 func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.PublicKey, label string) (*KeySwitchShare, error) {
 	params := p.g.Params
 	if err := checkCiphertext(params, ct); err != nil {
@@ -73,6 +76,9 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 		return nil, fmt.Errorf("thhe: ciphertext at level %d, key switching needs ≥ %d", ct.Level(), MinKeySwitchLevel)
 	}
 	if err := checkPublicKey(params, target); err != nil {
+		return nil, err
+	}
+	if err := checkFlooding(params, ct.Level(), len(set)); err != nil {
 		return nil, err
 	}
 	d, err := CiphertextDigest(params, ct)
@@ -89,7 +95,12 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 	if err != nil {
 		return nil, err
 	}
-	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.flooding())
+	// Lattigo's own smudging noise is left at the scheme's small error
+	// distribution (σ = 3.2), which its sampler draws faithfully; the
+	// flooding is added below with full precision (lattigo's Gaussian
+	// sampler takes its normal from a 32-bit ziggurat: at σ = 2^52 its
+	// samples would take at most about 2^32 values).
+	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.Xe())
 	if err != nil {
 		return nil, fmt.Errorf("thhe: key-switch protocol: %w", err)
 	}
@@ -101,6 +112,14 @@ func (p *Party) KeySwitchShare(set ActiveSet, ct *rlwe.Ciphertext, target *rlwe.
 	}
 	s := pcks.AllocateShare(ct.Level())
 	pcks.GenShare(sk, target, ct, &s)
+	if err := addFlooding(params, ct.Level(), ct.IsNTT, s.Value[0], rand.Reader); err != nil {
+		for _, v := range s.Value { // unflooded: never to leave this function
+			for _, c := range v.Coeffs {
+				clear(c)
+			}
+		}
+		return nil, fmt.Errorf("thhe: key-switch share not released: %w", err)
+	}
 	return &KeySwitchShare{From: p.id, Set: slices.Clone(set), Digest: d, Target: td, Share: s, params: &p.g.Params}, nil
 }
 
@@ -140,7 +159,8 @@ func AggregateKeySwitch(g Group, ct *rlwe.Ciphertext, shares []*KeySwitchShare) 
 	if _, err := checkShares(g, hs); err != nil {
 		return nil, err
 	}
-	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.flooding())
+	// Aggregation and KeySwitch draw no noise.
+	pcks, err := multiparty.NewPublicKeySwitchProtocol(params.Parameters, params.Xe())
 	if err != nil {
 		return nil, fmt.Errorf("thhe: key-switch protocol: %w", err)
 	}

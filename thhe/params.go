@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/tuneinsight/lattigo/v6/ring"
 	"github.com/tuneinsight/lattigo/v6/schemes/bgv"
 )
 
@@ -29,20 +28,32 @@ var (
 	logP = []int{55, 55}
 )
 
-// DefaultFloodSigma is the standard deviation of the flooding ("smudging")
-// noise each party adds to its key-switch share: 2^52 = 2^40 · 2^12, where
-// 2^12 bounds the noise of a query result at the key-switch level (measured
-// near 2^8, see package cube) and 2^40 is the statistical security margin.
-// It is also the largest power of two lattigo's Gaussian sampler handles
-// here: it reduces a sample mod each prime only if the bound 6σ is below
-// the prime (≈ 2^55). The key-switch level has room for it: doc.go.
-const DefaultFloodSigma = float64(1 << 52)
+// DefaultFloodBound is B, the bound of the flooding ("smudging") noise each
+// party adds to its key-switch share: every coefficient independently
+// uniform in [-B, B], B = 2^60. Against a result noise |e| ≤ 2^12 (the
+// bound for package cube's results at the key-switch level; measured near
+// 2^8) a shift by e changes the distribution of one coefficient by
+// |e|/(2B+1) ≤ 2^-49 in statistical distance, and of a ciphertext's N
+// coefficients by at most N·2^-49 (2^-35 at N = 2^14). Room: the flooding
+// of MaxParties parties, 255·2^60 < 2^68, stays 2^7 below the noise that
+// still decrypts at the key-switch level, Q_1/2T ≈ 2^75. See doc.go.
+const DefaultFloodBound uint64 = 1 << 60
+
+// MaxFloodBound is the largest Params.FloodBound: 2B+1 values must fit a
+// 64-bit word for the rejection sampler.
+const MaxFloodBound uint64 = 1 << 62
 
 // Params is a BGV parameter set plus the key-switch flooding noise.
 type Params struct {
 	bgv.Parameters
-	// FloodSigma is the standard deviation of the Gaussian flooding noise a
-	// party adds to each key-switch share (bounded at 6σ).
+	// FloodBound is B: each party adds to each key-switch share noise whose
+	// coefficients are independent and uniform in [-B, B], drawn from
+	// crypto/rand (1 ≤ B ≤ MaxFloodBound).
+	FloodBound uint64
+	// FloodSigma is float64(FloodBound) under its former name, kept only
+	// so that package cube's noise test still compiles; this package
+	// ignores it. It is not a standard deviation: the flooding is uniform.
+	// To be removed once package cube reads FloodBound.
 	FloodSigma float64
 }
 
@@ -67,11 +78,7 @@ func newParams(logN int) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("thhe: bgv parameters: %w", err)
 	}
-	return Params{Parameters: bp, FloodSigma: DefaultFloodSigma}, nil
-}
-
-func (p Params) flooding() ring.DiscreteGaussian {
-	return ring.DiscreteGaussian{Sigma: p.FloodSigma, Bound: 6 * p.FloodSigma}
+	return Params{Parameters: bp, FloodBound: DefaultFloodBound, FloodSigma: float64(DefaultFloodBound)}, nil
 }
 
 // Slots is the number of int64 values one ciphertext holds (N).
@@ -89,7 +96,7 @@ func (p Params) ID() [8]byte {
 	h := sha256.New()
 	h.Write([]byte("embassy/thhe/params/v1\x00"))
 	h.Write(b)
-	fmt.Fprintf(h, "\x00flood=%g", p.FloodSigma)
+	fmt.Fprintf(h, "\x00flood=uniform:%d", p.FloodBound)
 	var id [8]byte
 	copy(id[:], h.Sum(nil))
 	return id

@@ -137,20 +137,3 @@ func TestRerandomize(t *testing.T) {
 		t.Fatal("nil key accepted")
 	}
 }
-
-// TestFloodingFitsSampler: lattigo's Gaussian sampler (σ below 2^53)
-// reduces a sample mod a prime only by a conditional subtraction, so the
-// bound 6σ must stay below every prime of Q.
-func TestFloodingFitsSampler(t *testing.T) {
-	for _, get := range []func() (Params, error){TestParams, ProductionParams} {
-		p, err := get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, q := range p.Q() {
-			if b := p.flooding().Bound; b >= float64(q) {
-				t.Fatalf("flooding bound %g ≥ prime %d", b, q)
-			}
-		}
-	}
-}
