@@ -27,6 +27,7 @@ type Client struct {
 	pseudo   *protocol.Pseudonymizer
 	now      func() time.Time
 	health   *health
+	fed      fedKey // the collective key, once fetched for writes
 }
 
 // Open connects to the network described by cfg.

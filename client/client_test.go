@@ -28,6 +28,13 @@ func network(t *testing.T, n, threshold int) (*testnet.Local, *Client, *time.Tim
 	if err := local.StartAll(); err != nil {
 		t.Fatal(err)
 	}
+	// Ingest encrypts statistics under the federation key: the nodes make
+	// it once, all of them up.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := local.WaitForKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := LoadConfig(filepath.Join(dir, testnet.ClientFile))
 	if err != nil {
 		t.Fatal(err)

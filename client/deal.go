@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dataembassy/embassy/cube"
 	"github.com/dataembassy/embassy/identity"
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/registry"
 	"github.com/dataembassy/embassy/roster"
 	"google.golang.org/protobuf/proto"
 )
@@ -30,6 +32,10 @@ type outcome struct {
 type dealer struct {
 	c       *Client
 	builder *protocol.BatchBuilder
+
+	acc         *cube.Accumulator // statistics of the batch being dealt
+	accSlots    int
+	accRegistry string
 }
 
 func (c *Client) newDealer() (*dealer, error) {
@@ -61,7 +67,7 @@ func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp 
 // holds it as its newest version; a tombstone is moot when no node that
 // answered holds a live version. Kept inputs get versions newer than any
 // a node reported.
-func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, skipped []bool, err error) {
+func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, kept []int, skipped []bool, err error) {
 	ps := make([][]byte, len(in))
 	for i, r := range in {
 		ps[i] = r.Pseudonym
@@ -82,7 +88,7 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 		}
 	}
 	if answered < d.c.roster.Threshold {
-		return nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
+		return nil, nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
 	}
 	// A row is skipped only when enough nodes agree that a stored row would
 	// have needed (t+1, or all n if fewer): a row left on exactly t nodes
@@ -102,11 +108,12 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 			shift = max(shift, seen+1-r.Version)
 		}
 		keep = append(keep, r)
+		kept = append(kept, k)
 	}
 	for i := range keep {
 		keep[i].Version += shift
 	}
-	return keep, skipped, nil
+	return keep, kept, skipped, nil
 }
 
 // newestSeen is the newest version of input k any node reported.
@@ -139,9 +146,11 @@ func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool
 	return true
 }
 
-// send deals in and delivers it; see the package doc for what counts as stored.
-func (d *dealer) send(ctx context.Context, registry string, in []protocol.RecordInput) outcome {
-	keep, skipped, err := d.changed(ctx, registry, in)
+// send deals in and delivers it; see the package doc for what counts as
+// stored. recs[k] is the record of in[k] (nil for a batch of tombstones),
+// for the batch's statistics.
+func (d *dealer) send(ctx context.Context, registryName string, in []protocol.RecordInput, recs []registry.Record) outcome {
+	keep, kept, skipped, err := d.changed(ctx, registryName, in)
 	if err != nil {
 		return outcome{failed: len(in), err: err}
 	}
@@ -149,15 +158,28 @@ func (d *dealer) send(ctx context.Context, registry string, in []protocol.Record
 	if len(keep) == 0 {
 		return out
 	}
-	dealt, err := d.builder.Build(registry, keep)
+	keptRecs := make([]registry.Record, len(keep))
+	for i, k := range kept {
+		if recs != nil {
+			keptRecs[i] = recs[k]
+		}
+	}
+	stats, err := d.statsDelta(ctx, registryName, keep, keptRecs)
 	if err != nil {
 		return outcome{failed: len(in), err: err}
+	}
+	dealt, err := d.builder.Build(registryName, keep)
+	if err != nil {
+		return outcome{failed: len(in), err: err}
+	}
+	if stats != nil {
+		dealt.Stats = protocol.SignStats(d.c.id.SigningKey(), d.c.digest[:], registryName, dealt.Seal.Root, stats)
 	}
 	n, t := d.c.roster.N(), d.c.roster.Threshold
 	ok := make([]bool, n)
 	d.c.fanOut(func(i int) {
 		resp := &pb.StoreResponse{}
-		err := d.exchange(ctx, i, protocol.StoreID, dealt.StoreRequest(registry, i), resp)
+		err := d.exchange(ctx, i, protocol.StoreID, dealt.StoreRequest(registryName, i), resp)
 		ok[i-1] = err == nil && resp.Error == ""
 		if err == nil && resp.Error != "" {
 			d.c.health.markDown(i)
@@ -173,7 +195,7 @@ func (d *dealer) send(ctx context.Context, registry string, in []protocol.Record
 		out.stored += len(keep)
 		return out
 	}
-	holders := d.handOff(ctx, registry, dealt, ok)
+	holders := d.handOff(ctx, registryName, dealt, ok)
 	if acked >= t+1 && holders > 0 {
 		out.stored += len(keep)
 	} else {

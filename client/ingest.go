@@ -45,7 +45,7 @@ func (c *Client) Ingest(ctx context.Context, s registry.Schema, rd *registry.Rea
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := c.now()
-	batches := make(chan []protocol.RecordInput, opts.Workers)
+	batches := make(chan ingestBatch, opts.Workers)
 	var prog IngestProgress
 	var mu sync.Mutex
 	report := func(update func(*IngestProgress)) {
@@ -76,7 +76,7 @@ func (c *Client) Ingest(ctx context.Context, s registry.Schema, rd *registry.Rea
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				o := d.send(ctx, s.Name, b)
+				o := d.send(ctx, s.Name, b.in, b.recs)
 				report(func(p *IngestProgress) {
 					p.Stored += o.stored
 					p.Unchanged += o.unchanged
@@ -99,18 +99,24 @@ func (c *Client) Ingest(ctx context.Context, s registry.Schema, rd *registry.Rea
 	return prog, ctx.Err()
 }
 
+// ingestBatch is a batch of inputs with their records.
+type ingestBatch struct {
+	in   []protocol.RecordInput
+	recs []registry.Record
+}
+
 // readBatches validates rows and groups them into batches, assigning
 // versions in file order: a key that appears twice ends with its last row.
 func (c *Client) readBatches(ctx context.Context, s registry.Schema, rd *registry.Reader, opts IngestOptions,
-	out chan<- []protocol.RecordInput, report func(func(*IngestProgress))) error {
+	out chan<- ingestBatch, report func(func(*IngestProgress))) error {
 	var last uint64
-	batch := make([]protocol.RecordInput, 0, opts.BatchSize)
+	batch := ingestBatch{in: make([]protocol.RecordInput, 0, opts.BatchSize), recs: make([]registry.Record, 0, opts.BatchSize)}
 	read, rejected := 0, 0
 	flush := func() bool {
 		r, rj := read, rejected
 		read, rejected = 0, 0
 		report(func(p *IngestProgress) { p.Read += r; p.Rejected += rj })
-		if len(batch) == 0 {
+		if len(batch.in) == 0 {
 			return true
 		}
 		select {
@@ -118,7 +124,7 @@ func (c *Client) readBatches(ctx context.Context, s registry.Schema, rd *registr
 		case <-ctx.Done():
 			return false
 		}
-		batch = make([]protocol.RecordInput, 0, opts.BatchSize)
+		batch = ingestBatch{in: make([]protocol.RecordInput, 0, opts.BatchSize), recs: make([]registry.Record, 0, opts.BatchSize)}
 		return true
 	}
 	for {
@@ -141,13 +147,14 @@ func (c *Client) readBatches(ctx context.Context, s registry.Schema, rd *registr
 		}
 		last = max(uint64(c.now().UnixNano()), last+1)
 		enc := s.EncodeRecord(row.Record)
-		batch = append(batch, protocol.RecordInput{
+		batch.in = append(batch.in, protocol.RecordInput{
 			Pseudonym:  c.pseudo.Pseudonym(s.Name, s.Key(row.Record)),
 			ContentTag: c.pseudo.ContentTag(s.Name, enc),
 			Encoded:    enc,
 			Version:    last,
 		})
-		if len(batch) == opts.BatchSize && !flush() {
+		batch.recs = append(batch.recs, row.Record)
+		if len(batch.in) == opts.BatchSize && !flush() {
 			return ctx.Err()
 		}
 	}
@@ -177,7 +184,7 @@ func (c *Client) Delete(ctx context.Context, registry string, keys []string) ([]
 			last = max(uint64(c.now().UnixNano()), last+1)
 			in[i] = protocol.RecordInput{Pseudonym: c.pseudo.Pseudonym(registry, k), Tombstone: true, Version: last}
 		}
-		o := d.send(ctx, registry, in)
+		o := d.send(ctx, registry, in, nil)
 		if o.err != nil {
 			return out, fmt.Errorf("delete: %w", o.err)
 		}

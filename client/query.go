@@ -12,14 +12,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/dataembassy/embassy/coordinator"
+	"github.com/dataembassy/embassy/cube"
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
+	"github.com/dataembassy/embassy/query"
+	"github.com/dataembassy/embassy/registry"
 	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/thhe"
 	"github.com/tuneinsight/lattigo/v6/core/rlwe"
+	"google.golang.org/protobuf/proto"
 )
 
 // ErrNotService is returned when a principal that is not a service queries.
@@ -28,25 +33,37 @@ var ErrNotService = errors.New("not a service")
 // DefaultQueryLifetime is how long a signed query stays valid.
 const DefaultQueryLifetime = 2 * time.Minute
 
+// fedKeys asks every node for the collective key; nil entries did not
+// answer. lastErr is one of the failures.
+func (c *Client) fedKeys(ctx context.Context) (resps []*pb.FedKeyResponse, lastErr error) {
+	resps = make([]*pb.FedKeyResponse, c.roster.N())
+	errs := make([]error, c.roster.N())
+	c.fanOut(func(i int) {
+		resp := &pb.FedKeyResponse{}
+		if err := c.net.Exchange(ctx, i, protocol.FedKeyID, &pb.FedKeyRequest{}, resp); err != nil {
+			errs[i-1] = fmt.Errorf("%s: %w", c.net.NodeName(i), err)
+			return
+		}
+		if resp.Error != "" {
+			errs[i-1] = fmt.Errorf("%s: %s", c.net.NodeName(i), resp.Error)
+			return
+		}
+		resps[i-1] = resp
+	})
+	for _, err := range errs {
+		if err != nil {
+			lastErr = err
+		}
+	}
+	return resps, lastErr
+}
+
 // FederationKey asks the nodes for the collective public key and the HE
 // parameters. The key is public; it is taken when at least t nodes that
 // answered agree on it byte for byte (a single node cannot make the
 // custodian encrypt under a key of its choosing).
 func (c *Client) FederationKey(ctx context.Context) (thhe.Params, *rlwe.PublicKey, error) {
-	resps := make([]*pb.FedKeyResponse, c.roster.N())
-	var lastErr error
-	c.fanOut(func(i int) {
-		resp := &pb.FedKeyResponse{}
-		if err := c.net.Exchange(ctx, i, protocol.FedKeyID, &pb.FedKeyRequest{}, resp); err != nil {
-			lastErr = err
-			return
-		}
-		if resp.Error != "" {
-			lastErr = fmt.Errorf("%s: %s", c.net.NodeName(i), resp.Error)
-			return
-		}
-		resps[i-1] = resp
-	})
+	resps, lastErr := c.fedKeys(ctx)
 	votes := map[string]int{}
 	for _, r := range resps {
 		if r != nil {
@@ -73,6 +90,18 @@ func (c *Client) FederationKey(ctx context.Context) (thhe.Params, *rlwe.PublicKe
 	return thhe.Params{}, nil, fmt.Errorf("%w: no federation key that %d nodes agree on: %w", protocol.ErrThresholdNotMet, c.roster.Threshold, lastErr)
 }
 
+// networkParams returns the HE parameters the nodes use, from the first
+// node that answers (a wrong answer only makes the nodes refuse the query).
+func (c *Client) networkParams(ctx context.Context) (thhe.Params, error) {
+	resps, lastErr := c.fedKeys(ctx)
+	for _, r := range resps {
+		if r != nil {
+			return thhe.ParamsByID(r.ParamsId)
+		}
+	}
+	return thhe.Params{}, fmt.Errorf("%w: 0 of %d nodes reachable, %d needed (%v)", protocol.ErrThresholdNotMet, c.roster.N(), c.roster.Threshold, lastErr)
+}
+
 // serviceKeys are what a service needs to query: its policy, the network's
 // parameters and its own HE key pair (derived from its identity).
 type serviceKeys struct {
@@ -87,7 +116,7 @@ func (c *Client) serviceKeys(ctx context.Context) (*serviceKeys, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: this identity is not a service of the roster (set service_identity_file)", ErrNotService)
 	}
-	params, _, err := c.FederationKey(ctx)
+	params, err := c.networkParams(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,4 +233,105 @@ func decryptAnswer(keys *serviceKeys, ans *coordinator.Answer) ([][]int64, error
 		}
 	}
 	return out, nil
+}
+
+// QueryResult is a decrypted, assembled answer.
+type QueryResult struct {
+	Result *query.Result
+	Plan   *query.Plan
+	Answer *coordinator.Answer
+}
+
+// QueryOptions tunes Query.
+type QueryOptions struct {
+	Lifetime       time.Duration // how long the signed query is valid (default DefaultQueryLifetime)
+	CoordinatorURL string        // the coordinator's API; empty: coordinate over libp2p from here
+	Log            *slog.Logger  // for the in-process coordinator (default: discard)
+}
+
+// Query asks the network an aggregate question as this service and returns
+// the exact answer, decrypted with the service's own key: the query is
+// planned here first (errors point at the offending token), signed, relayed
+// (through the coordinator or from here), and the answer re-encrypted to
+// the service's key is decrypted, decoded and assembled, with cells of
+// fewer than the policy's minimum group size suppressed.
+func (c *Client) Query(ctx context.Context, text string, opts QueryOptions) (*QueryResult, error) {
+	plan, err := query.Compile(text, registry.Builtin())
+	if err != nil {
+		return nil, err
+	}
+	keys, err := c.serviceKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sq, err := c.signQuery(keys, text, opts.Lifetime)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ans, err := c.Relay(ctx, sq, opts.CoordinatorURL, keys.params, log)
+	if err != nil {
+		return nil, err
+	}
+	res, err := decodeAnswer(keys, plan, ans)
+	if err != nil {
+		return nil, err
+	}
+	return &QueryResult{Result: res, Plan: plan, Answer: ans}, nil
+}
+
+// DecodeAnswer decrypts and assembles an answer to the signed query sq (for
+// answers fetched from the coordinator's API by other means).
+func (c *Client) DecodeAnswer(ctx context.Context, sq *pb.SignedQuery, ans *coordinator.Answer) (*QueryResult, error) {
+	var q pb.Query
+	if err := proto.Unmarshal(sq.GetQuery(), &q); err != nil {
+		return nil, fmt.Errorf("signed query: %w", err)
+	}
+	plan, err := query.Compile(q.Text, registry.Builtin())
+	if err != nil {
+		return nil, err
+	}
+	keys, err := c.serviceKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := decodeAnswer(keys, plan, ans)
+	if err != nil {
+		return nil, err
+	}
+	return &QueryResult{Result: res, Plan: plan, Answer: ans}, nil
+}
+
+func decodeAnswer(keys *serviceKeys, plan *query.Plan, ans *coordinator.Answer) (*query.Result, error) {
+	s, err := registry.Lookup(plan.Registry)
+	if err != nil {
+		return nil, err
+	}
+	layouts, err := cube.NewLayouts(s, keys.params.Slots())
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(layouts, func(l *cube.Layout) bool { return l.Cube == plan.Cube })
+	if i < 0 {
+		return nil, fmt.Errorf("registry %s has no cube %s", plan.Registry, plan.Cube)
+	}
+	rl, err := cube.NewResultLayout(layouts[i], plan)
+	if err != nil {
+		return nil, err
+	}
+	if len(ans.Ciphertexts) != rl.Ciphertexts {
+		return nil, fmt.Errorf("the answer has %d ciphertexts, the plan %d", len(ans.Ciphertexts), rl.Ciphertexts)
+	}
+	plain, err := decryptAnswer(keys, ans)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := cube.Decode(rl, plan, plain)
+	if err != nil {
+		return nil, err
+	}
+	return query.Assemble(plan, s, cells, keys.policy.MinGroupSize)
 }

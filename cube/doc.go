@@ -132,7 +132,7 @@
 // rounding of the last rescale: mask (a) multiplies the folded noise F by
 // ≈ T·√N ≈ 2^42 and its rescale divides by 2^55; the sums add ≤ 14 bits;
 // mask (c) multiplies by 2^42 again and its rescale divides by 2^55. The
-// bound 2^12 used to size thhe.DefaultFloodSigma = 2^52 holds while F ≲
+// bound 2^12 used to size thhe.DefaultFloodBound = 2^60 holds while F ≲
 // 2^21, i.e. for up to MaxFolds deltas (fresh noise ≈ 2^8, independent
 // across deltas). TestResultNoise and BenchmarkEvaluate check the bound.
 //

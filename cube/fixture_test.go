@@ -81,17 +81,21 @@ func newFixture() (*fixture, error) {
 	}
 	rand.Read(seed[:])
 	set = thhe.ActiveSet{2, 3}
-	var gk []*thhe.GKGShare
-	for _, id := range set {
-		s, err := f.parties[id].GKGShare(set, seed)
+	var galois []*rlwe.GaloisKey
+	for _, el := range thhe.InnerSumGaloisElements(params) {
+		var gk []*thhe.GKGShare
+		for _, id := range set {
+			s, err := f.parties[id].GKGShare(set, seed, el)
+			if err != nil {
+				return nil, err
+			}
+			gk = append(gk, s)
+		}
+		key, err := thhe.AggregateGKG(g, seed, el, gk)
 		if err != nil {
 			return nil, err
 		}
-		gk = append(gk, s)
-	}
-	galois, err := thhe.AggregateGKG(g, seed, gk)
-	if err != nil {
-		return nil, err
+		galois = append(galois, key)
 	}
 	f.ev = thhe.NewEvaluator(params, thhe.EvaluationKeys{Galois: galois})
 	f.tsk, f.tpk = thhe.NewTargetKeyPair(params)
@@ -107,7 +111,7 @@ func (f *fixture) decrypt(t testing.TB, cts []*rlwe.Ciphertext) [][]int64 {
 	for i, ct := range cts {
 		var shares []*thhe.KeySwitchShare
 		for _, id := range f.set {
-			s, err := f.parties[id].KeySwitchShare(f.set, ct, f.tpk)
+			s, err := f.parties[id].KeySwitchShare(f.set, ct, f.tpk, "cube test")
 			if err != nil {
 				t.Fatalf("key-switch share of result %d: %v", i, err)
 			}

@@ -102,7 +102,7 @@ func worstCubeCiphertexts(t testing.TB, k *keyed, l *Layout, folds int) []*rlwe.
 }
 
 // ResultNoiseBound is the bound (log2, lattigo BGV units) on the noise of a
-// result ciphertext that the flooding of thhe.DefaultFloodSigma is sized
+// result ciphertext that the flooding of thhe.DefaultFloodBound is sized
 // for (doc.go, "Noise"); measured values are near 2^8.
 const resultNoiseBound = 12
 
@@ -143,13 +143,15 @@ func TestResultNoise(t *testing.T) {
 		}
 	}
 	// Headroom: the result noise plus the flooding of MaxParties parties
-	// (each bounded at 6σ) must decrypt at the key-switch level.
-	total := math.Log2(math.Exp2(resultNoiseBound) + thhe.MaxParties*6*params.FloodSigma)
+	// (each uniform in ±FloodBound) must decrypt at the key-switch level.
+	total := math.Log2(math.Exp2(resultNoiseBound) + thhe.MaxParties*float64(params.FloodBound))
 	if b := budgetBits(params, thhe.MinKeySwitchLevel); total >= b-1 {
 		t.Fatalf("noise after key switch up to 2^%.1f, budget 2^%.1f", total, b)
 	}
-	if lambda := math.Log2(params.FloodSigma) - resultNoiseBound; lambda < 40 {
-		t.Fatalf("flooding σ = 2^%.1f is only 2^%.1f times the noise bound", math.Log2(params.FloodSigma), lambda)
+	// Uniform flooding in ±B hides noise |e| ≤ 2^bound to statistical
+	// distance |e|/(2B+1) per coefficient, N coefficients per ciphertext.
+	if lambda := math.Log2(float64(params.FloodBound)) + 1 - resultNoiseBound - float64(params.LogN()); lambda < 32 {
+		t.Fatalf("flooding bound 2^%.1f hides the noise bound only to 2^-%.1f per ciphertext", math.Log2(float64(params.FloodBound)), lambda)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 
 // MaxFolds is how many deltas a State accepts. The noise of a folded
 // ciphertext grows with every delta; the flooding noise of the key switch
-// (thhe.DefaultFloodSigma) is sized for results computed from at most this
+// (thhe.DefaultFloodBound) is sized for results computed from at most this
 // many (doc.go, "Noise").
 const MaxFolds = 1 << 20
 

@@ -131,7 +131,8 @@ func startNet(t testing.TB) *tnet {
 	t.Helper()
 	n := &tnet{t: t, dir: filepath.Join(t.TempDir(), "net"), pids: &pidSet{pids: map[int]bool{}}}
 	n.client = filepath.Join(n.dir, testnet.ClientFile)
-	n.mustRun(0, "testnet", "init", "--dir", n.dir, "--nodes", strconv.Itoa(nodes), "--threshold", strconv.Itoa(threshold))
+	n.mustRun(0, "testnet", "init", "--dir", n.dir, "--nodes", strconv.Itoa(nodes), "--threshold", strconv.Itoa(threshold),
+		"--he-params", "test")
 	t.Cleanup(n.shutdown)
 	n.up()
 	return n

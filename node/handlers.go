@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dataembassy/embassy/cube"
 	"github.com/dataembassy/embassy/identity"
 	"github.com/dataembassy/embassy/node/store"
 	"github.com/dataembassy/embassy/protocol"
@@ -83,7 +84,9 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 			ContentTag: m.ContentTag, Share: it}
 	}
 	if req.Seal != nil {
-		stored, err = n.store.PutBatch(req.Registry, req.Seal, leaves, vs)
+		stored, err = n.storeBatch(req, leaves, vs)
+	} else if req.Stats != nil {
+		return 0, 0, refusal{reasonInvalid, errors.New("statistics without a batch seal")}
 	} else {
 		stored, err = n.store.PutVersions(req.Registry, vs)
 	}
@@ -93,6 +96,34 @@ func (n *Node) storeShares(req *pb.StoreRequest) (stored, already int, err error
 	n.metrics.RecordsStored.Add(uint64(stored))
 	n.metrics.RecordsPresent.Add(uint64(len(vs) - stored))
 	return stored, len(vs) - stored, nil
+}
+
+// storeBatch stores a sealed batch with its statistics delta, checked
+// first (custodian's signature over this batch, decodes for the registry
+// under this network's parameters), and folds the delta into the
+// registry's statistics once, when the batch is new.
+func (n *Node) storeBatch(req *pb.StoreRequest, leaves []shares.Digest, vs []store.Version) (int, error) {
+	var delta *cube.Delta
+	var raw []byte
+	if req.Stats != nil {
+		if !protocol.VerifyStats(n.roster.Custodian.SigningKey, n.digest[:], req.Registry, req.Seal.Root, req.Stats) {
+			return 0, refusal{reasonInvalid, errors.New("statistics delta: the custodian's signature does not verify for this batch")}
+		}
+		d, err := n.stats.decode(req.Registry, req.Stats.Delta)
+		if err != nil {
+			return 0, refusal{reasonInvalid, fmt.Errorf("statistics delta: %w", err)}
+		}
+		delta, raw = d, req.Stats.Delta
+	}
+	stored, isNew, err := n.store.PutBatchStats(req.Registry, req.Seal, leaves, vs, raw)
+	if err != nil || !isNew {
+		return stored, err
+	}
+	if err := n.stats.fold(req.Registry, delta); err != nil {
+		// The delta is stored; the next start folds it again from the store.
+		n.log.Error("statistics fold failed", "registry", req.Registry, "err", err)
+	}
+	return stored, nil
 }
 
 func (n *Node) handleGet(ctx context.Context, c transport.Caller, req *pb.GetRequest) *pb.GetResponse {

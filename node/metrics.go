@@ -3,6 +3,7 @@ package node
 import (
 	"sync/atomic"
 
+	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -17,8 +18,13 @@ const (
 )
 
 var (
-	refusalProtocols = []string{"store", "get", "handoff", "keysetup"}
-	refusalReasons   = []string{reasonRole, reasonLimits, reasonInvalid, reasonInternal,
+	refusalProtocols = []string{"store", "get", "handoff", "keysetup", "query", "fedkey"}
+	// queryResults label embassy_queries_total: ok, or a refusal code.
+	queryResults = []string{"ok", protocol.CodeMalformed, protocol.CodeUnknownKey, protocol.CodeBadSignature,
+		protocol.CodeExpired, protocol.CodeLifetime, protocol.CodeReplay, protocol.CodePolicy, protocol.CodeInvalid,
+		protocol.CodeRoster, protocol.CodeNotReady, protocol.CodeState, protocol.CodeInternal}
+	queryPhases    = []string{"prepare", "evaluate"}
+	refusalReasons = []string{reasonRole, reasonLimits, reasonInvalid, reasonInternal,
 		transport.RefusedBusy, transport.RefusedMalformed}
 )
 
@@ -41,12 +47,26 @@ type Metrics struct {
 	ParcelsSetAside  atomic.Uint64 // held parcels their target refused for good
 
 	refused map[[2]string]*atomic.Uint64 // [protocol, reason]
+	queries map[[2]string]*atomic.Uint64 // [phase, result]
 	series  []counterSeries
+}
+
+// Query counts one query request of phase ("prepare", "evaluate") with
+// result "ok" or a refusal code.
+func (m *Metrics) Query(phase, result string) {
+	if c := m.queries[[2]string{phase, result}]; c != nil {
+		c.Add(1)
+	}
 }
 
 // NewMetrics returns zeroed counters.
 func NewMetrics() *Metrics {
-	m := &Metrics{refused: map[[2]string]*atomic.Uint64{}}
+	m := &Metrics{refused: map[[2]string]*atomic.Uint64{}, queries: map[[2]string]*atomic.Uint64{}}
+	for _, p := range queryPhases {
+		for _, r := range queryResults {
+			m.queries[[2]string{p, r}] = new(atomic.Uint64)
+		}
+	}
 	for _, p := range refusalProtocols {
 		for _, r := range refusalReasons {
 			m.refused[[2]string{p, r}] = new(atomic.Uint64)
@@ -140,6 +160,14 @@ func (m *Metrics) makeSeries() []counterSeries {
 	for _, p := range refusalProtocols {
 		for _, r := range refusalReasons {
 			s = append(s, counterSeries{refused, m.refused[[2]string{p, r}], []string{p, r}})
+		}
+	}
+	queries := prometheus.NewDesc("embassy_queries_total",
+		"Encrypted-query requests, by phase (prepare, evaluate) and result (ok, or the refusal code).",
+		[]string{"phase", "result"}, nil)
+	for _, p := range queryPhases {
+		for _, r := range queryResults {
+			s = append(s, counterSeries{queries, m.queries[[2]string{p, r}], []string{p, r}})
 		}
 	}
 	return s

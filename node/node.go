@@ -48,7 +48,9 @@ type Node struct {
 	peers    map[peer.ID]principal
 	keys     *keySetup   // nil if the stored key belongs to another roster
 	releases *releaseLog // the durable once-per-ciphertext record
-	closed   bool        // guarded by mu
+	stats    *statsBook  // the folded encrypted statistics per registry
+	now      func() time.Time
+	closed   bool // guarded by mu
 }
 
 // Start loads the node's identity and roster, opens its store and starts
@@ -77,8 +79,12 @@ func Start(cfg Config, log *slog.Logger) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: log, id: id, roster: r, digest: digest, self: self, store: st,
 		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold),
-		metrics:  NewMetrics(), started: time.Now()}
+		metrics:  NewMetrics(), started: time.Now(), now: time.Now}
 	if err := n.openKeySetup(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.openStats(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -115,6 +121,10 @@ func (n *Node) startHost() error {
 		func() *pb.GetRequest { return &pb.GetRequest{} }, n.handleGet, n.refusedAs("get"))
 	transport.Handle(h, g, protocol.HandoffID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleNode},
 		func() *pb.HandoffRequest { return &pb.HandoffRequest{} }, n.handleHandoff, n.refusedAs("handoff"))
+	transport.Handle(h, g, protocol.QueryProtoID, n.log, []roster.Role{roster.RoleService, roster.RoleCoordinator},
+		func() *pb.QueryRequest { return &pb.QueryRequest{} }, n.handleQuery, n.refusedAs("query"))
+	transport.Handle(h, g, protocol.FedKeyID, n.log, []roster.Role{roster.RoleCustodian, roster.RoleService, roster.RoleCoordinator},
+		func() *pb.FedKeyRequest { return &pb.FedKeyRequest{} }, n.handleFedKey, n.refusedAs("fedkey"))
 	transport.Handle(h, g, protocol.KeySetupID, n.log, []roster.Role{roster.RoleNode},
 		func() *pb.KeySetupRequest { return &pb.KeySetupRequest{} }, n.handleKeySetup, n.refusedAs("keysetup"))
 	n.log.Info("node listening", "index", n.self.Index, "peer", h.ID(), "addrs", h.Addrs(),

@@ -39,18 +39,18 @@ func LimitsFor(id ID) Limits {
 	case HandoffID:
 		return Limits{MaxRequest: 32 << 20, MaxResponse: 4 << 10, Deadline: 60 * time.Second}
 	case KeySetupID:
-		// At N=2^14 with 5 moduli one polynomial over QP is 640 KiB: a
-		// threshold deal is one (sealed), the public key two, a GKG share
-		// (one Galois element) two, an RKG share, the round-1 aggregate
-		// (sent back in the round-2 request), the relinearisation key and
-		// one Galois key four each: 2.5 MiB, the largest message, 62% of
-		// the bound. The Galois keys (14, 35 MiB) are therefore moved one
+		// At N=2^14 with 6 moduli (4 Q, 2 P) one polynomial over QP is
+		// 768 KiB: a threshold deal is one (sealed), the public key two, a
+		// GKG share (one Galois element) two, an RKG share, the round-1
+		// aggregate (sent back in the round-2 request), the
+		// relinearisation key and one Galois key four each: 3 MiB, the
+		// largest message, 37.5% of the bound. The Galois keys (14, 35 MiB) are therefore moved one
 		// element per exchange, never together. The deadline covers making
 		// one share (GKG ≈ 15 ms, RKG round 1 ≈ 21 ms at N=2^14 on one
-		// core) and moving 2.5 MiB with a wide margin for a loaded host.
+		// core) and moving 3 MiB with a wide margin for a loaded host.
 		// TestKeySetupMessagesFit (package node) checks the sizes at the
 		// production parameters.
-		return Limits{MaxRequest: 4 << 20, MaxResponse: 4 << 20, Deadline: 30 * time.Second}
+		return Limits{MaxRequest: 8 << 20, MaxResponse: 8 << 20, Deadline: 30 * time.Second}
 	case QueryProtoID:
 		// A request carries the service's HE public key (2 QP polynomials,
 		// 1.25 MiB at N=2^14); a response a few result ciphertexts and

@@ -38,4 +38,3 @@ func ParamsByID(id []byte) (Params, error) {
 	}
 	return Params{}, fmt.Errorf("%w: fingerprint %x", ErrUnknownParams, id)
 }
-

@@ -50,11 +50,6 @@ type Params struct {
 	// coefficients are independent and uniform in [-B, B], drawn from
 	// crypto/rand (1 ≤ B ≤ MaxFloodBound).
 	FloodBound uint64
-	// FloodSigma is float64(FloodBound) under its former name, kept only
-	// so that package cube's noise test still compiles; this package
-	// ignores it. It is not a standard deviation: the flooding is uniform.
-	// To be removed once package cube reads FloodBound.
-	FloodSigma float64
 }
 
 // ProductionParams returns the parameter set meant for deployment: N=2^14,
@@ -78,7 +73,7 @@ func newParams(logN int) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("thhe: bgv parameters: %w", err)
 	}
-	return Params{Parameters: bp, FloodBound: DefaultFloodBound, FloodSigma: float64(DefaultFloodBound)}, nil
+	return Params{Parameters: bp, FloodBound: DefaultFloodBound}, nil
 }
 
 // Slots is the number of int64 values one ciphertext holds (N).

@@ -53,8 +53,12 @@ func newWorld(t *testing.T) *world {
 	}
 	w.roster = roster.Roster{Network: "test", Epoch: 1, Threshold: 1,
 		Custodian: principal("custodian", w.custodian),
-		Services:  []roster.Principal{principal("statistics", w.service)},
-		Nodes:     []roster.Node{node(1, w.node1), node(2, w.node2)}}
+		Services: []roster.Principal{func() roster.Principal {
+			p := principal("statistics", w.service)
+			p.Policy = &roster.Policy{MinGroupSize: 1, Registries: []roster.Grant{{Registry: "population", Fields: []string{roster.AllFields}}}}
+			return p
+		}()},
+		Nodes: []roster.Node{node(1, w.node1), node(2, w.node2)}}
 	if err := w.roster.Validate(); err != nil {
 		t.Fatal(err)
 	}

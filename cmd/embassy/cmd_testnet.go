@@ -32,20 +32,23 @@ func runTestnet(ctx context.Context, e env, args []string) error {
 func testnetInit(e env, args []string) error {
 	fs := newFlags(e, "testnet init", "testnet init --dir DIR [--nodes N] [--threshold T]", `
 Create a local network in DIR: a key per node, the custodian's and one
-service's keys, the network secret for pseudonyms, a custodian-signed
-roster (roster.json), nodeK/config.toml for every node and client.toml for
-ingest, get and delete. Ports on 127.0.0.1 are chosen free. DIR must be
+service's keys (its policy allows every registry and field, k = 10), a
+query coordinator (DIR/coordinator), the network secret for pseudonyms, a
+custodian-signed roster (roster.json), nodeK/config.toml for every node and
+client.toml for ingest, get, delete (as the custodian) and query (as the
+service, through the coordinator). Ports on 127.0.0.1 are chosen free. DIR must be
 empty or absent; nothing is written if anything fails.`)
 	dir := fs.String("dir", "", "directory to create")
 	nodes := fs.Int("nodes", 5, "number of nodes n")
 	threshold := fs.Int("threshold", 3, "nodes t needed to read a record")
+	heParams := fs.String("he-params", "production", "threshold-HE parameters: production, or test (fast, NOT SECURE)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return usageErr("--dir is required")
 	}
-	if err := testnet.Init(*dir, testnet.Options{Nodes: *nodes, Threshold: *threshold}); err != nil {
+	if err := testnet.Init(*dir, testnet.Options{Nodes: *nodes, Threshold: *threshold, HEParams: *heParams}); err != nil {
 		return withCode(exitUsage, err)
 	}
 	fmt.Fprintf(e.stdout, "testnet of %d nodes (threshold %d) in %s\nnext: embassy testnet up --dir %s\n",

@@ -63,6 +63,7 @@ func commands() []command {
 		{"registry", "list and show registry schemas; generate synthetic registries", runRegistry},
 		{"ingest", "store registry rows from CSV or JSON Lines (custodian)", runIngest},
 		{"get", "look up records by key and print them as JSON", runGet},
+		{"query", "ask an encrypted aggregate question (SQL subset) as a service", runQuery},
 		{"delete", "delete records by key with signed tombstones (custodian)", runDelete},
 		{"keygen", "make a principal key and print its public parts for the roster", runKeygen},
 		{"service", "`service keygen`: make a government service's key and roster entry", runService},
