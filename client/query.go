@@ -211,13 +211,28 @@ func RecordAnswer(rec *coordinator.Record) (*coordinator.Answer, error) {
 		return &coordinator.Answer{QueryID: [32]byte(id), Ciphertexts: rec.Answer.Ciphertexts, ActiveSet: rec.Answer.ActiveSet,
 			Attempts: rec.Answer.Attempts, StateBatches: rec.Answer.StateBatches}, nil
 	case rec.Code == coordinator.CodeThresholdNotMet:
-		return nil, fmt.Errorf("%w: %s", protocol.ErrThresholdNotMet, rec.Error)
+		return nil, remoteError{rec.Error, protocol.ErrThresholdNotMet}
 	case rec.Code != "":
-		return nil, fmt.Errorf("%w: %w", coordinator.ErrRefused, &protocol.Refusal{Code: rec.Code, Err: errors.New(rec.Error)})
+		return nil, remoteError{rec.Error, &protocol.Refusal{Code: rec.Code, Err: errors.New(rec.Error)}}
 	case rec.Status == "failed":
-		return nil, fmt.Errorf("%w: %s", coordinator.ErrFailed, rec.Error)
+		return nil, remoteError{rec.Error, coordinator.ErrFailed}
 	}
 	return nil, fmt.Errorf("coordinator: query %s is %s", rec.ID, rec.Status)
+}
+
+// remoteError is an error the coordinator reported: its message as the
+// coordinator wrote it, matching what it wraps (errors.Is / errors.As).
+type remoteError struct {
+	msg  string
+	kind error
+}
+
+func (e remoteError) Error() string { return e.msg }
+func (e remoteError) Unwrap() []error {
+	if _, ok := e.kind.(*protocol.Refusal); ok {
+		return []error{coordinator.ErrRefused, e.kind}
+	}
+	return []error{e.kind}
 }
 
 // decryptAnswer decrypts the answer's ciphertexts with the service's key.
