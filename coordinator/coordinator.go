@@ -82,15 +82,23 @@ func (c *Coordinator) Run(ctx context.Context, sq *pb.SignedQuery) (*Answer, err
 			return ans, nil
 		}
 		var r *protocol.Refusal
-		if errors.As(err, &r) && r.Code != protocol.CodeState && r.Code != protocol.CodeInternal && r.Code != protocol.CodeNotReady {
+		if errors.As(err, &r) && slices.Contains(queryCodes, r.Code) {
 			return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 		c.log.Warn("query attempt failed", "query", fmt.Sprintf("%x", id[:8]), "attempt", attempt, "err", err)
 		failures = append(failures, err.Error())
-		group = slices.DeleteFunc(group, func(n int) bool { return slices.Contains(failed, n) })
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if errors.As(err, &r) && r.Code == protocol.CodeState {
+			// The statistics changed since prepare (an ingest): choose again.
+			preps = c.prepare(ctx, sq)
+			if group, batches, err = c.choose(preps); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		group = slices.DeleteFunc(group, func(n int) bool { return slices.Contains(failed, n) })
 	}
 	if len(group) < c.roster.Threshold {
 		return nil, fmt.Errorf("%w: %d of %d nodes left after failed attempts, %d needed (%s)",

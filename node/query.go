@@ -114,8 +114,8 @@ func (n *Node) prepareQuery(q *checkedQuery) (*pb.QueryResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(used) > 0 {
-		return nil, protocol.Refuse(protocol.CodeReplay, "query %x was evaluated before (attempts %v): a replay", q.ID[:8], used)
+	if len(used) >= protocol.MaxQueryAttempts {
+		return nil, protocol.Refuse(protocol.CodeReplay, "query %x was evaluated %d times already (attempts %v): a replay", q.ID[:8], len(used), used)
 	}
 	resp := &pb.QueryResponse{}
 	err = n.stats.with(q.plan.Registry, func(st registryStats) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -331,6 +330,84 @@ func TestEncryptedQueries(t *testing.T) {
 		}
 	})
 
+	t.Run("failover never repeats a share", func(t *testing.T) {
+		params, _, err := service.FederationKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := loadRoster(t, dir)
+		p := dial(t, dir, filepath.Join(dir, testnet.ServiceKey))
+		// Node 2's answer to attempt 1 is lost after it has computed and
+		// released its shares: the coordinator must try again elsewhere.
+		lossy := &losingTransport{Transport: p.nw, node: 2, attempt: 1}
+		co, err := coordinator.New(r, lossy, params, quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		const text = "SELECT purpose, COUNT(*), SUM(area_m2) FROM land GROUP BY purpose"
+		sq, err := service.SignQuery(ctx, text, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := co.Run(ctx, sq)
+		if err != nil {
+			t.Fatalf("query with a lost answer: %v", err)
+		}
+		if ans.Attempts != 2 || !lossy.dropped {
+			t.Fatalf("answered in attempt %d (dropped %v), want the second", ans.Attempts, lossy.dropped)
+		}
+		got, err := service.DecodeAnswer(ctx, sq, ans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := resultJSON(t, got.Result), resultJSON(t, oracleResult(t, text, records, k)); g != w {
+			t.Fatalf("after failover:\n%s\nwant\n%s", g, w)
+		}
+		// From the nodes' own records: every share of this query was
+		// released for a distinct ciphertext on each node, and attempt 2
+		// switched other ciphertexts than attempt 1 (re-randomised).
+		id := protocol.QueryID(sq.Query)
+		prefix := fmt.Sprintf("query %x attempt ", id)
+		byAttempt := map[string]map[[32]byte]bool{}
+		for k := 1; k <= 3; k++ {
+			rels, err := local.Node(k).Releases()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[[32]byte]bool{}
+			for _, rel := range rels {
+				if seen[rel.Digest] {
+					t.Fatalf("node%d released two shares for one ciphertext", k)
+				}
+				seen[rel.Digest] = true
+				if len(rel.Label) > len(prefix) && rel.Label[:len(prefix)] == prefix {
+					attempt := rel.Label[len(prefix) : len(prefix)+1]
+					if byAttempt[attempt] == nil {
+						byAttempt[attempt] = map[[32]byte]bool{}
+					}
+					byAttempt[attempt][rel.Digest] = true
+				}
+			}
+		}
+		if len(byAttempt["1"]) == 0 || len(byAttempt["2"]) == 0 {
+			t.Fatalf("releases by attempt: %d in attempt 1, %d in attempt 2", len(byAttempt["1"]), len(byAttempt["2"]))
+		}
+		for d := range byAttempt["1"] {
+			if byAttempt["2"][d] {
+				t.Fatal("attempt 2 key-switched a ciphertext of attempt 1")
+			}
+		}
+		// The first signed query again is a replay of attempt 1.
+		again, err := coordinator.New(r, p.nw, params, quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rf *protocol.Refusal
+		if _, err := again.Run(ctx, sq); !errors.As(err, &rf) || rf.Code != protocol.CodeReplay {
+			t.Fatalf("the same signed query again: %v, want a replay refusal", err)
+		}
+	})
+
 	t.Run("threshold", func(t *testing.T) {
 		if err := local.Stop(3); err != nil {
 			t.Fatal(err)
@@ -349,6 +426,21 @@ func TestEncryptedQueries(t *testing.T) {
 	})
 }
 
-var _ = json.Marshal
-var _ = fmt.Sprint
-var _ = proto.Marshal
+// losingTransport loses node's answer to one evaluate attempt, after the
+// node has answered (it has computed and released its shares).
+type losingTransport struct {
+	protocol.Transport
+	node    int
+	attempt uint32
+	dropped bool
+}
+
+func (l *losingTransport) Exchange(ctx context.Context, index int, id protocol.ID, req, resp proto.Message) error {
+	err := l.Transport.Exchange(ctx, index, id, req, resp)
+	if q, ok := req.(*pb.QueryRequest); ok && err == nil && index == l.node &&
+		q.Phase == pb.QueryRequest_PHASE_EVALUATE && q.Attempt == l.attempt {
+		l.dropped = true
+		return errors.New("test: answer lost")
+	}
+	return err
+}
