@@ -67,7 +67,7 @@ func (d *dealer) exchange(ctx context.Context, i int, id protocol.ID, req, resp 
 // holds it as its newest version; a tombstone is moot when no node that
 // answered holds a live version. Kept inputs get versions newer than any
 // a node reported.
-func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, kept []int, skipped []bool, err error) {
+func (d *dealer) changed(ctx context.Context, registry string, in []protocol.RecordInput) (keep []protocol.RecordInput, kept []int, live []bool, skipped []bool, err error) {
 	ps := make([][]byte, len(in))
 	for i, r := range in {
 		ps[i] = r.Pseudonym
@@ -88,7 +88,7 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 		}
 	}
 	if answered < d.c.roster.Threshold {
-		return nil, nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
+		return nil, nil, nil, nil, fmt.Errorf("%w: %d of %d nodes reachable, %d needed", protocol.ErrThresholdNotMet, answered, n, d.c.roster.Threshold)
 	}
 	// A row is skipped only when enough nodes agree that a stored row would
 	// have needed (t+1, or all n if fewer): a row left on exactly t nodes
@@ -109,11 +109,23 @@ func (d *dealer) changed(ctx context.Context, registry string, in []protocol.Rec
 		}
 		keep = append(keep, r)
 		kept = append(kept, k)
+		live = append(live, liveSomewhere(resps, k))
 	}
 	for i := range keep {
 		keep[i].Version += shift
 	}
-	return keep, kept, skipped, nil
+	return keep, kept, live, skipped, nil
+}
+
+// liveSomewhere reports whether any node that answered holds a live
+// version of input k (whose statistics a new version must take out).
+func liveSomewhere(resps []*pb.GetResponse, k int) bool {
+	for _, resp := range resps {
+		if resp != nil && resp.Items[k].Found && !resp.Items[k].Tombstone {
+			return true
+		}
+	}
+	return false
 }
 
 // newestSeen is the newest version of input k any node reported.
@@ -150,7 +162,7 @@ func sameEverywhere(resps []*pb.GetResponse, k int, r protocol.RecordInput) bool
 // stored. recs[k] is the record of in[k] (nil for a batch of tombstones),
 // for the batch's statistics.
 func (d *dealer) send(ctx context.Context, registryName string, in []protocol.RecordInput, recs []registry.Record) outcome {
-	keep, kept, skipped, err := d.changed(ctx, registryName, in)
+	keep, kept, live, skipped, err := d.changed(ctx, registryName, in)
 	if err != nil {
 		return outcome{failed: len(in), err: err}
 	}
@@ -164,7 +176,7 @@ func (d *dealer) send(ctx context.Context, registryName string, in []protocol.Re
 			keptRecs[i] = recs[k]
 		}
 	}
-	stats, err := d.statsDelta(ctx, registryName, keep, keptRecs)
+	stats, err := d.statsDelta(ctx, registryName, keep, keptRecs, live)
 	if err != nil {
 		return outcome{failed: len(in), err: err}
 	}

@@ -66,9 +66,10 @@ func (c *Client) federationKeyForWrites(ctx context.Context) (thhe.Params, *rlwe
 }
 
 // statsDelta computes the encrypted statistics change of a batch: recs[k]
-// is the new record of in[k] (ignored for tombstones). It returns nil for a
-// registry without statistics.
-func (d *dealer) statsDelta(ctx context.Context, registryName string, in []protocol.RecordInput, recs []registry.Record) ([]byte, error) {
+// is the new record of in[k] (ignored for tombstones); live[k] says some
+// node holds a live version of it. It returns nil for a registry without
+// statistics.
+func (d *dealer) statsDelta(ctx context.Context, registryName string, in []protocol.RecordInput, recs []registry.Record, live []bool) ([]byte, error) {
 	s, err := registry.Lookup(registryName)
 	if err != nil || s.Statistics == nil {
 		return nil, nil
@@ -92,7 +93,13 @@ func (d *dealer) statsDelta(ctx context.Context, registryName string, in []proto
 			return nil, fmt.Errorf("statistics: %w", err)
 		}
 	}
-	old, err := d.c.currentRecords(ctx, s, in)
+	var superseded [][]byte
+	for k, r := range in {
+		if live[k] {
+			superseded = append(superseded, r.Pseudonym)
+		}
+	}
+	old, err := d.c.currentRecords(ctx, s, superseded)
 	if err != nil {
 		return nil, err
 	}
@@ -108,24 +115,10 @@ func (d *dealer) statsDelta(ctx context.Context, registryName string, in []proto
 	return delta.MarshalBinary()
 }
 
-// currentRecords returns the records that in's pseudonyms currently hold on
+// currentRecords returns the records that the pseudonyms currently hold on
 // the nodes (live versions only): the version at least t nodes hold, which
 // is the one their statistics count.
-func (c *Client) currentRecords(ctx context.Context, s registry.Schema, in []protocol.RecordInput) ([]registry.Record, error) {
-	ps := make([][]byte, len(in))
-	for k, r := range in {
-		ps[k] = r.Pseudonym
-	}
-	metas, _ := c.getAll(ctx, s.Name, ps, true)
-	var want [][]byte
-	for k := range in {
-		for _, m := range metas {
-			if m != nil && m.Items[k].Found && !m.Items[k].Tombstone {
-				want = append(want, ps[k])
-				break
-			}
-		}
-	}
+func (c *Client) currentRecords(ctx context.Context, s registry.Schema, want [][]byte) ([]registry.Record, error) {
 	if len(want) == 0 {
 		return nil, nil
 	}
