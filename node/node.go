@@ -143,6 +143,8 @@ func (n *Node) Run(ctx context.Context) error {
 	defer stopSetup()
 	ticker := time.NewTicker(n.cfg.handoff)
 	defer ticker.Stop()
+	prune := time.NewTicker(time.Minute)
+	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -150,7 +152,23 @@ func (n *Node) Run(ctx context.Context) error {
 			return nil
 		case <-ticker.C:
 			n.deliverParcels(ctx)
+		case <-prune.C:
+			n.pruneQueryAttempts()
 		}
+	}
+}
+
+// pruneQueryAttempts forgets evaluated query attempts once no query that
+// old can be fresh: issued at most MaxClockSkew ahead and living at most
+// MaxQueryLifetime, any query evaluated before now − (lifetime + skew) has
+// expired, and nodes refuse expired queries before looking at the record.
+// (The once-per-ciphertext release record is never pruned.)
+func (n *Node) pruneQueryAttempts() {
+	cutoff := n.now().Add(-(protocol.MaxQueryLifetime + protocol.MaxClockSkew))
+	if pruned, err := n.store.PruneAttempts(cutoff); err != nil {
+		n.log.Warn("prune query attempts", "err", err)
+	} else if pruned > 0 {
+		n.log.Debug("pruned query attempts", "count", pruned)
 	}
 }
 

@@ -88,3 +88,43 @@ func (s *Store) Attempts(id [32]byte) ([]uint32, error) {
 	})
 	return out, err
 }
+
+// PruneAttempts deletes the records of query attempts evaluated before
+// cutoff and returns how many it deleted. Call it with a cutoff older than
+// any query that can still be fresh (nodes refuse expired queries), so a
+// pruned record can never be needed to refuse a replay.
+func (s *Store) PruneAttempts(cutoff time.Time) (int, error) {
+	var stale [][]byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(attemptPrefix), PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			err := it.Item().Value(func(v []byte) error {
+				if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixMilli() {
+					stale = append(stale, it.Item().KeyCopy(nil))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || len(stale) == 0 {
+		return 0, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range stale {
+		if err := wb.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, err
+	}
+	return len(stale), nil
+}

@@ -83,3 +83,29 @@ func TestReserveAttemptDurable(t *testing.T) {
 		t.Fatalf("another query has attempts %v, %v", other, err)
 	}
 }
+
+func TestPruneAttempts(t *testing.T) {
+	s, err := Open(t.TempDir(), discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old, recent := [32]byte{1}, [32]byte{2}
+	base := time.Unix(1_800_000_000, 0)
+	if err := s.ReserveAttempt(old, 1, base); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReserveAttempt(recent, 1, base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneAttempts(base.Add(time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if got, _ := s.Attempts(old); len(got) != 0 {
+		t.Fatalf("old attempts kept: %v", got)
+	}
+	if got, _ := s.Attempts(recent); len(got) != 1 {
+		t.Fatalf("recent attempts lost: %v", got)
+	}
+}
