@@ -1,6 +1,8 @@
 package node
 
 import (
+	"github.com/dataembassy/embassy/protocol"
+	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/thhe"
 	"github.com/tuneinsight/lattigo/v6/core/rlwe"
 )
@@ -41,4 +43,12 @@ func (n *Node) GaloisElements() []uint64 { return n.keys.els }
 // share of the Galois key of el in instance attempt.
 func (n *Node) GKGShareAsMember(el uint64, attempt uint32) ([]byte, error) {
 	return n.gkgShare(el, attempt)
+}
+
+// CKGShareAsMember answers as a member asked by the coordinator (node 1)
+// for its share of the collective public key.
+func (n *Node) CKGShareAsMember() ([]byte, error) {
+	ks := n.keys
+	seed := thhe.Seed(protocol.KeySetupSeed(n.digest[:], "ckg", ks.epoch))
+	return n.ckgShare(n.roster.Nodes[0], &pb.CKGShareRequest{Seed: seed[:], ActiveSet: setToWire(ks.set)})
 }

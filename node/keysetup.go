@@ -109,6 +109,7 @@ type keySetup struct {
 
 	rkgAttempt uint32               // coordinator: the RKG instance being tried
 	rkgShares  map[rkgKey][]byte    // member: shares given per (seed, round), answered again
+	givenMu    sync.Mutex           // serialises givenShare
 	gkgAttempt map[uint64]uint32    // coordinator: the GKG instance being tried, per element
 	gkgShares  map[uint64]gkgAnswer // member: the share given per element, answered again
 
@@ -545,6 +546,22 @@ func (n *Node) rkgShare(seed thhe.Seed, round int, agg1Enc []byte) ([]byte, erro
 	if s, ok := ks.rkgShares[rkgKey{seed, round}]; ok {
 		return s, nil
 	}
+	if round != 1 && round != 2 {
+		return nil, fmt.Errorf("RKG round %d", round)
+	}
+	enc, err := n.givenShare(fmt.Sprintf("rkg/%x/%d", seed[:], round), func() ([]byte, error) {
+		return n.makeRKGShare(seed, round, agg1Enc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ks.rkgShares[rkgKey{seed, round}] = enc
+	return enc, nil
+}
+
+// makeRKGShare computes this node's share of one RKG round (ks.mu held).
+func (n *Node) makeRKGShare(seed thhe.Seed, round int, agg1Enc []byte) ([]byte, error) {
+	ks := n.keys
 	var s *thhe.RKGShare
 	var err error
 	switch round {
@@ -565,12 +582,7 @@ func (n *Node) rkgShare(seed thhe.Seed, round int, agg1Enc []byte) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	enc, err := s.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	ks.rkgShares[rkgKey{seed, round}] = enc
-	return enc, nil
+	return s.MarshalBinary()
 }
 
 // deal samples and stores this node's contribution once.
@@ -903,11 +915,37 @@ func (n *Node) ckgShare(caller roster.Node, r *pb.CKGShareRequest) ([]byte, erro
 	if p == nil {
 		return nil, errNotReady
 	}
-	s, err := p.CKGShare(ks.set, seed)
+	return n.givenShare(fmt.Sprintf("ckg/%x", seed[:]), func() ([]byte, error) {
+		s, err := p.CKGShare(ks.set, seed)
+		if err != nil {
+			return nil, err
+		}
+		return s.MarshalBinary()
+	})
+}
+
+// givenShare returns the share this node gave for the protocol instance
+// name (k/given/<name>), making and storing it (synced) the first time. A
+// member must never answer one instance with two different shares: each
+// carries fresh noise over the same common random polynomial, and enough
+// of them average the noise away and reveal the member's key share. So a
+// repeated request — a retry, a restarted coordinator, or a dishonest
+// one — gets the same bytes, also after this node restarts.
+func (n *Node) givenShare(name string, make func() ([]byte, error)) ([]byte, error) {
+	n.keys.givenMu.Lock()
+	defer n.keys.givenMu.Unlock()
+	key := "given/" + name
+	if had, err := n.store.GetKey(key); err != nil || had != nil {
+		return had, err
+	}
+	enc, err := make()
 	if err != nil {
 		return nil, err
 	}
-	return s.MarshalBinary()
+	if err := n.store.UpdateKeys(map[string][]byte{key: enc}); err != nil {
+		return nil, err
+	}
+	return enc, nil
 }
 
 // answerRKG answers the coordinator's request for this node's share in one

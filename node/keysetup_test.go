@@ -412,6 +412,27 @@ func TestKeySetup(t *testing.T) {
 		innerSum(t, local.Node(2), local.Node(3))
 	})
 
+	t.Run("CKG member repeats its share, also after a restart", func(t *testing.T) {
+		a, err := local.Node(2).CKGShareAsMember()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := local.Node(2).CKGShareAsMember()
+		if err != nil || !bytes.Equal(a, b) {
+			t.Fatalf("second answer: %v, same share %v", err, bytes.Equal(a, b))
+		}
+		if err := local.Stop(2); err != nil {
+			t.Fatal(err)
+		}
+		if err := local.Start(2); err != nil {
+			t.Fatal(err)
+		}
+		c, err := local.Node(2).CKGShareAsMember()
+		if err != nil || !bytes.Equal(a, c) {
+			t.Fatalf("after a restart: %v, same share %v", err, bytes.Equal(a, c))
+		}
+	})
+
 	t.Run("GKG member repeats or refuses", func(t *testing.T) {
 		// Asked twice for one instance, a member gives the same share;
 		// after a restart it refuses the instance instead of giving a
