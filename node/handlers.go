@@ -119,7 +119,7 @@ func (n *Node) storeBatch(req *pb.StoreRequest, leaves []shares.Digest, vs []sto
 	if err != nil || !isNew {
 		return stored, err
 	}
-	if err := n.stats.fold(req.Registry, delta); err != nil {
+	if err := n.stats.fold(req.Registry, req.Seal.Root, delta); err != nil {
 		// The delta is stored; the next start folds it again from the store.
 		n.log.Error("statistics fold failed", "registry", req.Registry, "err", err)
 	}

@@ -154,6 +154,11 @@ func (n *Node) Run(ctx context.Context) error {
 			n.deliverParcels(ctx)
 		case <-prune.C:
 			n.pruneQueryAttempts()
+			if rewritten, err := n.store.CollectGarbage(); err != nil {
+				n.log.Warn("value log garbage collection", "err", err)
+			} else if rewritten > 0 {
+				n.log.Debug("value log garbage collected", "files", rewritten)
+			}
 		}
 	}
 }

@@ -1,12 +1,14 @@
 package node
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/dataembassy/embassy/cube"
+	"github.com/dataembassy/embassy/node/store"
 	"github.com/dataembassy/embassy/registry"
 	"github.com/dataembassy/embassy/thhe"
 )
@@ -19,15 +21,30 @@ import (
 // nodes by.
 type statsBook struct {
 	params thhe.Params
+	store  checkpointStore
 
 	mu   sync.Mutex // guards regs and every state
 	regs map[string]*regStats
 }
 
+// checkpointStore keeps a registry's folded state so that the deltas in it
+// need not be kept (node/store implements it).
+type checkpointStore interface {
+	Checkpoint(registry string) ([]byte, error)
+	PutCheckpoint(registry string, state []byte, roots [][]byte) error
+	EachStats(registry string, fn func(root, delta []byte) error) error
+}
+
+// checkpointEvery is how many deltas a registry's state folds before the
+// node stores it as a checkpoint and drops those deltas (1 MiB each at
+// production parameters).
+const checkpointEvery = 32
+
 type regStats struct {
 	schema  registry.Schema
 	state   *cube.State
 	missing uint64   // batches stored without statistics
+	pending [][]byte // roots of the deltas folded since the checkpoint
 	digest  [32]byte // of state; zero when stale
 }
 
@@ -45,17 +62,17 @@ func (n *Node) openStats() error {
 	if err != nil {
 		return err
 	}
-	n.stats = newStatsBook(params)
+	n.stats = newStatsBook(params, n.store)
 	start := time.Now()
-	if err := n.stats.load(n.store.EachStats); err != nil {
+	if err := n.stats.load(); err != nil {
 		return fmt.Errorf("load statistics: %w", err)
 	}
 	n.log.Debug("statistics loaded", "took", time.Since(start))
 	return nil
 }
 
-func newStatsBook(params thhe.Params) *statsBook {
-	return &statsBook{params: params, regs: map[string]*regStats{}}
+func newStatsBook(params thhe.Params, st checkpointStore) *statsBook {
+	return &statsBook{params: params, store: st, regs: map[string]*regStats{}}
 }
 
 // reg returns the registry's entry, creating it; nil for a registry
@@ -86,8 +103,9 @@ func (b *statsBook) decode(registryName string, delta []byte) (*cube.Delta, erro
 	return cube.DecodeDelta(b.params, s, delta)
 }
 
-// fold adds a decoded delta (nil: a batch stored without statistics).
-func (b *statsBook) fold(registryName string, d *cube.Delta) error {
+// fold adds the decoded delta of batch root (nil: a batch stored without
+// statistics) and checkpoints the state every checkpointEvery deltas.
+func (b *statsBook) fold(registryName string, root []byte, d *cube.Delta) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r, err := b.reg(registryName)
@@ -99,30 +117,65 @@ func (b *statsBook) fold(registryName string, d *cube.Delta) error {
 		r.missing++
 		return nil
 	}
-	return r.state.Fold(d)
+	if err := r.state.Fold(d); err != nil {
+		return err
+	}
+	r.pending = append(r.pending, root)
+	if len(r.pending) < checkpointEvery {
+		return nil
+	}
+	enc, err := r.state.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := b.store.PutCheckpoint(registryName, enc, r.pending); err != nil {
+		return fmt.Errorf("statistics checkpoint: %w", err)
+	}
+	r.pending = nil
+	return nil
 }
 
-// load folds every delta the store holds for the built-in registries.
-func (b *statsBook) load(each func(registry string, fn func(root, delta []byte) error) error) error {
+// load rebuilds every built-in registry's state: its checkpoint, then the
+// deltas stored since.
+func (b *statsBook) load() error {
 	for _, s := range registry.Builtin() {
 		if s.Statistics == nil {
 			continue
 		}
-		err := each(s.Name, func(_, delta []byte) error {
-			if len(delta) == 0 {
-				return b.fold(s.Name, nil)
-			}
-			d, err := cube.DecodeDelta(b.params, s, delta)
-			if err != nil {
-				return err
-			}
-			return b.fold(s.Name, d)
-		})
-		if err != nil {
-			return err
+		if err := b.loadRegistry(s); err != nil {
+			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
 	return nil
+}
+
+func (b *statsBook) loadRegistry(s registry.Schema) error {
+	cp, err := b.store.Checkpoint(s.Name)
+	if err != nil {
+		return err
+	}
+	if cp != nil {
+		st, err := cube.DecodeState(b.params, s, cp)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		b.mu.Lock()
+		b.regs[s.Name] = &regStats{schema: s, state: st}
+		b.mu.Unlock()
+	}
+	return b.store.EachStats(s.Name, func(root, delta []byte) error {
+		switch {
+		case len(delta) == 0:
+			return b.fold(s.Name, root, nil)
+		case bytes.Equal(delta, store.StatsFolded):
+			return nil
+		}
+		d, err := cube.DecodeDelta(b.params, s, delta)
+		if err != nil {
+			return err
+		}
+		return b.fold(s.Name, root, d)
+	})
 }
 
 // with calls fn with the registry's statistics, holding the book (fn must

@@ -12,14 +12,77 @@ import (
 // Statistics and query records.
 //
 //	s/<registry>\x00<batch root>  the batch's encrypted statistics delta
-//	                              (empty: the batch came without one)
+//	                              (empty: the batch came without one;
+//	                              StatsFolded: it is in the checkpoint)
+//	sc/<registry>                 the checkpoint: a fold of many deltas
 //	qa/<query id><attempt>        when this node evaluated that attempt
 //
 // Neither holds plaintext: deltas are ciphertexts under the collective key.
 const (
-	statsPrefix   = "s/"
-	attemptPrefix = "qa/"
+	statsPrefix      = "s/"
+	checkpointPrefix = "sc/"
+	attemptPrefix    = "qa/"
 )
+
+// StatsFolded is the value an s/ entry takes once its delta is part of the
+// registry's checkpoint (sc/<registry>): the batch is still known (a batch
+// delivered again is not folded twice), its delta no longer kept.
+var StatsFolded = []byte{1}
+
+// Checkpoint returns the registry's statistics checkpoint (a cube.State
+// encoding), or nil.
+func (s *Store) Checkpoint(registry string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get([]byte(checkpointPrefix + registry))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out, err = it.ValueCopy(nil)
+		return err
+	})
+	return out, err
+}
+
+// PutCheckpoint stores state as the registry's statistics checkpoint and
+// marks the deltas of the batches roots as folded into it, in one
+// transaction: after it, loading the checkpoint and the remaining deltas
+// gives the same state as before.
+func (s *Store) PutCheckpoint(registry string, state []byte, roots [][]byte) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set([]byte(checkpointPrefix+registry), state); err != nil {
+			return err
+		}
+		for _, r := range roots {
+			if err := txn.Set(statsKey(registry, r), StatsFolded); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CollectGarbage rewrites Badger value-log files that are mostly stale
+// (superseded deltas and checkpoints), until none is; it returns how many
+// files it rewrote.
+func (s *Store) CollectGarbage() (int, error) {
+	n := 0
+	for {
+		err := s.db.RunValueLogGC(0.5)
+		if errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}
 
 func statsKey(registry string, root []byte) []byte {
 	k := append([]byte(statsPrefix), registry...)
