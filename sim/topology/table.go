@@ -15,7 +15,9 @@ func (t *Topology) WriteCSV(w io.Writer) error {
 	if err := cw.Write([]string{"a", "b", "rtt_ms", "floor_ms", "jitter_ms", "bandwidth_bps", "loss", "source", "note"}); err != nil {
 		return err
 	}
-	ms := func(d interface{ Seconds() float64 }) string { return strconv.FormatFloat(d.Seconds()*1000, 'f', 3, 64) }
+	ms := func(d interface{ Seconds() float64 }) string {
+		return strconv.FormatFloat(d.Seconds()*1000, 'f', 3, 64)
+	}
 	for i, a := range t.sites {
 		for j := i; j < len(t.sites); j++ {
 			b := t.sites[j]
