@@ -351,10 +351,10 @@ func TestGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 2 || runs[0].Err == nil || runs[1].Err != nil {
+	if len(runs) != 2 || runs[0].Err == nil || runs[1].Err != nil || runs[0].Label() != "nodes=2 threshold=3" {
 		t.Fatalf("nodes=2,5 threshold=3: %+v", runs)
 	}
-	for _, want := range []string{"threshold 3 is more than the 2 nodes (nodes=2 threshold=3)", `no node "node3": the nodes are node1 to node2 (nodes=2)`} {
+	for _, want := range []string{"threshold 3 is more than the 2 nodes", `no node "node3": the nodes are node1 to node2`} {
 		if !strings.Contains(runs[0].Err.Error(), want) {
 			t.Errorf("nodes=2: %v\nwant it to say %q", runs[0].Err, want)
 		}

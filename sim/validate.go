@@ -385,11 +385,7 @@ func (v *validator) unknownNode(name string) string {
 	if n == 0 {
 		return fmt.Sprintf("no node %q: the scenario has no nodes", name)
 	}
-	msg := fmt.Sprintf("no node %q: the nodes are node1 to node%d", name, n)
-	if set := v.s.setBy["nodes"]; set != "" {
-		msg += " (" + set + ")"
-	}
-	return msg
+	return fmt.Sprintf("no node %q: the nodes are node1 to node%d", name, n)
 }
 
 func (v *validator) links() {
@@ -468,11 +464,7 @@ func (v *validator) nodesSpec() {
 	case ns.Threshold == 0:
 		v.ps.add(v.at("nodes"), "nodes.threshold: a scenario needs a threshold (how many nodes answer a look-up)")
 	case countOK && ns.Threshold > ns.Count:
-		msg := fmt.Sprintf("nodes.threshold: threshold %d is more than the %d nodes", ns.Threshold, ns.Count)
-		if set := strings.TrimSpace(s.setBy["nodes"] + " " + s.setBy["threshold"]); set != "" {
-			msg += " (" + set + ")"
-		}
-		v.ps.add(v.at("nodes.threshold"), "%s", msg)
+		v.ps.add(v.at("nodes.threshold"), "nodes.threshold: threshold %d is more than the %d nodes", ns.Threshold, ns.Count)
 	}
 	if countOK {
 		for i := 1; i <= ns.Count; i++ {
