@@ -264,13 +264,9 @@ func expand(s *Scenario, sites []topology.Site, skip map[int]bool) ([]Action, *p
 				break
 			}
 			up := t + c.Downtime
-			down := 0
-			for _, iv := range mine {
-				if iv[0] <= t && t < iv[1] {
-					down++
-				}
-			}
-			if down >= maxDown {
+			// This entry's nodes still down at t (t only grows).
+			mine = slices.DeleteFunc(mine, func(iv [2]time.Duration) bool { return iv[1] <= t })
+			if len(mine) >= maxDown {
 				continue
 			}
 			var free []string
@@ -283,7 +279,7 @@ func expand(s *Scenario, sites []topology.Site, skip map[int]bool) ([]Action, *p
 				continue
 			}
 			n := free[rng.IntN(len(free))]
-			busy[n] = append(busy[n], [2]time.Duration{t, up})
+			busy[n] = insertInterval(busy[n], t, up)
 			mine = append(mine, [2]time.Duration{t, up})
 			add(Action{At: t, Kind: ActKill, Node: n, Line: e.Pos.Line, Churn: true})
 			if up < s.Duration {
@@ -299,13 +295,19 @@ func sortActions(acts []Action) {
 	slices.SortStableFunc(acts, func(a, b Action) int { return cmp.Or(cmp.Compare(a.At, b.At), cmp.Compare(a.seq, b.seq)) })
 }
 
+// overlaps reports whether [from, to) meets one of ivs: disjoint
+// intervals sorted by start.
 func overlaps(ivs [][2]time.Duration, from, to time.Duration) bool {
-	for _, iv := range ivs {
-		if from < iv[1] && iv[0] < to {
-			return true
-		}
-	}
-	return false
+	// The first interval starting at or after to cannot overlap, nor can
+	// any after it; of those before, only the last can reach past from.
+	i, _ := slices.BinarySearchFunc(ivs, to, func(iv [2]time.Duration, t time.Duration) int { return cmp.Compare(iv[0], t) })
+	return i > 0 && ivs[i-1][1] > from
+}
+
+// insertInterval adds [from, to) to ivs, keeping them sorted by start.
+func insertInterval(ivs [][2]time.Duration, from, to time.Duration) [][2]time.Duration {
+	i, _ := slices.BinarySearchFunc(ivs, from, func(iv [2]time.Duration, t time.Duration) int { return cmp.Compare(iv[0], t) })
+	return slices.Insert(ivs, i, [2]time.Duration{from, to})
 }
 
 // fullGroups appends the sites in no group as one more group, in the

@@ -1,6 +1,9 @@
 package sim
 
 import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -74,4 +77,32 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// overlaps and insertInterval against the obvious linear reference.
+func TestOverlapsMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var ivs, all [][2]time.Duration
+		for range 40 {
+			from := time.Duration(rng.IntN(1000))
+			to := from + time.Duration(1+rng.IntN(50))
+			ref := false
+			for _, iv := range all {
+				if from < iv[1] && iv[0] < to {
+					ref = true
+				}
+			}
+			if got := overlaps(ivs, from, to); got != ref {
+				t.Fatalf("overlaps(%v, %v, %v) = %v, reference %v", ivs, from, to, got, ref)
+			}
+			if !ref {
+				ivs = insertInterval(ivs, from, to)
+				all = append(all, [2]time.Duration{from, to})
+				if !slices.IsSortedFunc(ivs, func(a, b [2]time.Duration) int { return cmp.Compare(a[0], b[0]) }) {
+					t.Fatalf("not sorted: %v", ivs)
+				}
+			}
+		}
+	}
 }
