@@ -555,10 +555,8 @@ func (d *decoder) timeline(n *yaml.Node, path string) {
 }
 
 func (d *decoder) event(n *yaml.Node, path string) {
-	e := Event{Pos: pos(n), NodePos: map[int]Pos{}, index: len(d.s.pos)}
-	if i := lastSep(path); i >= 0 {
-		e.index, _ = strconv.Atoi(path[i+1:])
-	}
+	e := Event{Pos: pos(n), NodePos: map[int]Pos{}}
+	e.index, _ = strconv.Atoi(path[lastSep(path)+1:]) // path is timeline.N
 	var hasAt bool
 	var kindKeys []string
 	nodes := func(v *yaml.Node, p string) {

@@ -689,12 +689,12 @@ func (v *validator) event(e *Event) {
 			v.knownNode(e.NodePos[j], fmt.Sprintf("timeline.%d.churn.nodes", e.index), n)
 		}
 	case KindAllyLeaves, KindAllyJoins:
-		what := "an ally leaving"
+		change := "an ally leaving"
 		if e.Kind == KindAllyJoins {
-			what = "a new ally joining"
+			change = "a new ally joining"
 		}
 		v.ps.unsupported(kp, "timeline[%d].%s: %s (%q) needs resharing: moving every share to a new set of nodes under a new roster, which embassy does not do yet; a scenario with %s cannot run until it does",
-			e.index+1, e.Kind, what, e.Site, e.Kind)
+			e.index+1, e.Kind, change, e.Site, e.Kind)
 	}
 }
 
