@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -170,7 +171,10 @@ func namesWithRole(cs []Client, roles ...Role) []string {
 	return out
 }
 
-var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+var (
+	nameRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	nodeNameRe = regexp.MustCompile(`^node[0-9]+$`)
+)
 
 // Sites returns the scenario's sites: the base's, replaced or extended by
 // topology.sites, in order. Problems are reported by Validate.
@@ -493,7 +497,7 @@ func (v *validator) workload() {
 		switch {
 		case c.Name == "":
 			v.ps.add(pos, "%s: a client needs a name", label(path))
-		case !nameRe.MatchString(c.Name) || regexp.MustCompile(`^node[0-9]+$`).MatchString(c.Name):
+		case !nameRe.MatchString(c.Name) || nodeNameRe.MatchString(c.Name):
 			v.ps.add(pos, "%s: client name %q: want lower-case letters, digits, '-', '.', '_', and not a node's name", label(path), c.Name)
 		default:
 			if prev, dup := v.clients[c.Name]; dup {
@@ -514,7 +518,7 @@ func (v *validator) workload() {
 	from := func(path, name string, roles ...Role) {
 		c, ok := v.clients[name]
 		if !ok {
-			v.ps.add(v.at(path), "%s: no client %q (clients: %s)", label(path), name, strings.Join(slices.Sorted(mapKeys(v.clients)), ", "))
+			v.ps.add(v.at(path), "%s: no client %q (clients: %s)", label(path), name, strings.Join(slices.Sorted(maps.Keys(v.clients)), ", "))
 			return
 		}
 		if !slices.Contains(roles, c.Role) {
@@ -579,16 +583,6 @@ func (v *validator) workload() {
 				if err := v.opts.CheckSQL(m.SQL); err != nil {
 					v.ps.add(m.Pos, "%s: %v", label(path), err)
 				}
-			}
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
 			}
 		}
 	}
