@@ -69,6 +69,7 @@ func commands() []command {
 		{"service", "`service keygen`: make a government service's key and roster entry", runService},
 		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
+		{"sim", "check simulation scenarios and list the library (`sim run` is not implemented yet)", runSim},
 		{"bench", "benchmarks: `bench ingest` measures ingest and look-ups against a plaintext baseline", runBench},
 	}
 }
