@@ -340,7 +340,7 @@ func TestQuery(t *testing.T) {
 		outputs = append(outputs, stdout)
 
 		victim = firstSet[1]
-		n.kill(victim)
+		n.killGone(victim)
 		t.Run("killed node's record readable", func(t *testing.T) {
 			stdout, stderr, code := run(t, "node", "releases", "--data-dir", filepath.Join(testnet.NodeDir(n.dir, victim), "data"), "--json")
 			if code != 0 && strings.Contains(stderr, "truncate") {
@@ -385,7 +385,7 @@ func TestQuery(t *testing.T) {
 			t.Skip("the retry subtest did not kill a node")
 		}
 		second := secondSet[len(secondSet)-1]
-		n.kill(second)
+		n.killGone(second)
 		t.Logf("nodes %d and %d killed", victim, second)
 		checked := 0
 		for _, text := range texts[:12] {
@@ -413,7 +413,7 @@ func TestQuery(t *testing.T) {
 				break
 			}
 		}
-		n.kill(third)
+		n.killGone(third)
 		const text = "SELECT sex, COUNT(*) FROM population GROUP BY sex"
 		_, stderr, code := run(t, "query", "--client", n.client, text)
 		if code != 4 || !strings.Contains(stderr, "threshold not met") || !strings.Contains(stderr, "nodes reachable") {
