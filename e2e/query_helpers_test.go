@@ -503,12 +503,12 @@ func parseReleases(t testing.TB, stdout string) []release {
 // labelRE parses a release label.
 var labelRE = regexp.MustCompile(`^query ([0-9a-f]{64}) attempt (\d+) result (\d+)$`)
 
-// numbers finds whole decimal numbers of at least minDigits digits:
+// numbers finds whole decimal numbers of at least least digits:
 // maximal runs of ASCII digits that are not part of a longer token (no
 // letter, digit, underscore or decimal point on either side), so that a
 // fraction ("1.234567ms"), a hex string or a base58 peer id in a log is
 // not taken for a number.
-func numbers(data []byte, minDigits int, yield func([]byte)) {
+func numbers(data []byte, least int, yield func([]byte)) {
 	isWord := func(c byte) bool {
 		return c == '.' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 	}
@@ -521,7 +521,7 @@ func numbers(data []byte, minDigits int, yield func([]byte)) {
 		for j < len(data) && '0' <= data[j] && data[j] <= '9' {
 			j++
 		}
-		if j-i >= minDigits && (i == 0 || !isWord(data[i-1])) && (j == len(data) || !isWord(data[j])) {
+		if j-i >= least && (i == 0 || !isWord(data[i-1])) && (j == len(data) || !isWord(data[j])) {
 			yield(data[i:j])
 		}
 		i = j
