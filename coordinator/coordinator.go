@@ -62,7 +62,7 @@ type prepared struct {
 // Run answers sq. See the package doc.
 func (c *Coordinator) Run(ctx context.Context, sq *pb.SignedQuery) (*Answer, error) {
 	id := protocol.QueryID(sq.GetQuery())
-	preps := c.prepare(ctx, sq)
+	preps := c.prepare(ctx, sq, 1)
 	if err := refusal(preps); err != nil {
 		return nil, err
 	}
@@ -92,7 +92,10 @@ func (c *Coordinator) Run(ctx context.Context, sq *pb.SignedQuery) (*Answer, err
 		}
 		if errors.As(err, &r) && r.Code == protocol.CodeState {
 			// The statistics changed since prepare (an ingest): choose again.
-			preps = c.prepare(ctx, sq)
+			preps = c.prepare(ctx, sq, attempt+1)
+			if err := refusal(preps); err != nil {
+				return nil, err
+			}
 			if group, batches, err = c.choose(preps); err != nil {
 				return nil, err
 			}
@@ -107,7 +110,7 @@ func (c *Coordinator) Run(ctx context.Context, sq *pb.SignedQuery) (*Answer, err
 	return nil, fmt.Errorf("%w: %d attempts: %s", ErrFailed, protocol.MaxQueryAttempts, strings.Join(failures, "; "))
 }
 
-func (c *Coordinator) prepare(ctx context.Context, sq *pb.SignedQuery) []prepared {
+func (c *Coordinator) prepare(ctx context.Context, sq *pb.SignedQuery, attempt uint32) []prepared {
 	out := make([]prepared, c.roster.N())
 	var wg sync.WaitGroup
 	for i := 1; i <= c.roster.N(); i++ {
@@ -115,7 +118,7 @@ func (c *Coordinator) prepare(ctx context.Context, sq *pb.SignedQuery) []prepare
 		go func() {
 			defer wg.Done()
 			resp := &pb.QueryResponse{}
-			err := c.net.Exchange(ctx, i, protocol.QueryProtoID, &pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: sq}, resp)
+			err := c.net.Exchange(ctx, i, protocol.QueryProtoID, &pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: sq, Attempt: attempt}, resp)
 			out[i-1] = prepared{node: i, resp: resp, err: err, refusal: err == nil && resp.Error != ""}
 		}()
 	}

@@ -235,6 +235,20 @@ func (n *tnet) kill(k int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The main thread is a zombie before the process's other threads have
+	// exited, and one of them may still hold the Badger directory lock: a
+	// restart right away could fail. Wait until only the main thread is left.
+	task := fmt.Sprintf("/proc/%d/task", pid)
+	for {
+		threads, err := os.ReadDir(task)
+		if err != nil || len(threads) <= 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("node%d (pid %d): %d threads still exiting 30s after SIGKILL", k, pid, len(threads))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // mustRun runs embassy and fails the test unless it exits with want.

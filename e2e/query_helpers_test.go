@@ -363,28 +363,6 @@ func (n *tnet) post(sq coordinator.SignedQueryJSON) (int, coordinator.Record, []
 	return resp.StatusCode, rec, data
 }
 
-// killGone is n.kill(k) that also waits until every thread of the node
-// has exited. n.kill returns once the main thread is a zombie, but the
-// other threads of a Go process may still be exiting then and hold its
-// open files, among them the lock on its Badger store.
-func (n *tnet) killGone(k int) {
-	n.t.Helper()
-	pid := n.pid(k)
-	n.kill(k)
-	task := fmt.Sprintf("/proc/%d/task", pid)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		threads, err := os.ReadDir(task)
-		if err != nil || len(threads) <= 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			n.t.Fatalf("node%d (pid %d): %d threads still exiting 30s after SIGKILL", k, pid, len(threads))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // runStdin is run with stdin as the command's standard input.
 func runStdin(t testing.TB, stdin []byte, args ...string) (stdout, stderr string, code int) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -156,8 +157,26 @@ func (n *Node) Releases() ([]Release, error) {
 // ReadReleases lists the key-switch shares a stopped node released, from
 // its data directory (Config.DataDir), oldest first, without changing
 // anything there. It fails while the node runs (the store is locked).
+//
+// A node that was killed leaves writes in Badger's memtable log that a
+// read-only open cannot replay ("Log truncate required"); then the store is
+// copied to a temporary directory and the copy opened (and replayed)
+// there, so the node's own files stay untouched.
 func ReadReleases(dataDir string) ([]Release, error) {
-	st, err := store.OpenReadOnly(filepath.Join(dataDir, "badger"), slog.New(slog.DiscardHandler))
+	dir := filepath.Join(dataDir, "badger")
+	quiet := slog.New(slog.DiscardHandler)
+	st, err := store.OpenReadOnly(dir, quiet)
+	if err != nil && strings.Contains(err.Error(), "truncate") {
+		tmp, terr := os.MkdirTemp("", "embassy-releases-")
+		if terr != nil {
+			return nil, terr
+		}
+		defer os.RemoveAll(tmp)
+		if cerr := os.CopyFS(tmp, os.DirFS(dir)); cerr != nil {
+			return nil, fmt.Errorf("copy the store of a node that stopped uncleanly: %w", cerr)
+		}
+		st, err = store.Open(tmp, quiet)
+	}
 	if err != nil {
 		return nil, err
 	}

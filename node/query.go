@@ -73,7 +73,7 @@ func (n *Node) query(_ context.Context, c transport.Caller, req *pb.QueryRequest
 	}
 	switch req.Phase {
 	case pb.QueryRequest_PHASE_PREPARE:
-		return n.prepareQuery(q)
+		return n.prepareQuery(q, req.Attempt)
 	case pb.QueryRequest_PHASE_EVALUATE:
 		return n.evaluateQuery(q, req, fed)
 	}
@@ -109,13 +109,19 @@ func (n *Node) checkQuery(sq *pb.SignedQuery, params thhe.Params) (*checkedQuery
 	return &checkedQuery{CheckedQuery: cq, plan: plan, schema: schema, target: target}, nil
 }
 
-func (n *Node) prepareQuery(q *checkedQuery) (*pb.QueryResponse, error) {
+func (n *Node) prepareQuery(q *checkedQuery, attempt uint32) (*pb.QueryResponse, error) {
+	attempt = max(attempt, 1)
 	used, err := n.store.Attempts(q.ID)
 	if err != nil {
 		return nil, err
 	}
-	if len(used) >= protocol.MaxQueryAttempts {
-		return nil, protocol.Refuse(protocol.CodeReplay, "query %x was evaluated %d times already (attempts %v): a replay", q.ID[:8], len(used), used)
+	// A coordinator prepares for the attempt it will evaluate next: if this
+	// node evaluated that attempt or a later one, the query is replayed.
+	if len(used) > 0 && slices.Max(used) >= attempt {
+		return nil, protocol.Refuse(protocol.CodeReplay, "query %x was evaluated before (attempts %v): a replay", q.ID[:8], used)
+	}
+	if attempt > protocol.MaxQueryAttempts {
+		return nil, protocol.Refuse(protocol.CodeReplay, "attempt %d: a query is evaluated at most %d times", attempt, protocol.MaxQueryAttempts)
 	}
 	resp := &pb.QueryResponse{}
 	err = n.stats.with(q.plan.Registry, func(st registryStats) error {

@@ -248,12 +248,13 @@ func (x *SignedQuery) GetTargetKey() []byte {
 // re-randomises the result for this attempt and returns its key-switch
 // shares towards the target key, as a member of active_set.
 type QueryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Phase         QueryRequest_Phase     `protobuf:"varint,1,opt,name=phase,proto3,enum=embassy.v1.QueryRequest_Phase" json:"phase,omitempty"`
-	Query         *SignedQuery           `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
-	Attempt       uint32                 `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"`                             // evaluate: 1, 2, ... (at most protocol.MaxQueryAttempts)
-	ActiveSet     []uint32               `protobuf:"varint,4,rep,packed,name=active_set,json=activeSet,proto3" json:"active_set,omitempty"` // evaluate: the t nodes whose shares will be combined
-	StateDigest   []byte                 `protobuf:"bytes,5,opt,name=state_digest,json=stateDigest,proto3" json:"state_digest,omitempty"`   // evaluate: the state the coordinator chose (from prepare)
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Phase   QueryRequest_Phase     `protobuf:"varint,1,opt,name=phase,proto3,enum=embassy.v1.QueryRequest_Phase" json:"phase,omitempty"`
+	Query   *SignedQuery           `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	Attempt uint32                 `protobuf:"varint,3,opt,name=attempt,proto3" json:"attempt,omitempty"` // 1, 2, ... (at most protocol.MaxQueryAttempts); prepare: the attempt to come,
+	// refused as a replay by a node that evaluated it or a later one
+	ActiveSet     []uint32 `protobuf:"varint,4,rep,packed,name=active_set,json=activeSet,proto3" json:"active_set,omitempty"` // evaluate: the t nodes whose shares will be combined
+	StateDigest   []byte   `protobuf:"bytes,5,opt,name=state_digest,json=stateDigest,proto3" json:"state_digest,omitempty"`   // evaluate: the state the coordinator chose (from prepare)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
