@@ -105,6 +105,28 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
+	// Every encrypted query: its line, its SQL, its table, and the check
+	// against the plaintext oracle right after the table.
+	for i, q := range demoQueries {
+		head := fmt.Sprintf("encrypted query %d/%d, %s: ", i+1, len(demoQueries), q.what)
+		at := strings.Index(out, head)
+		if at < 0 {
+			t.Errorf("demo output lacks %q:\n%s", head, out)
+			continue
+		}
+		block := out[at:]
+		if next := strings.Index(block[len(head):], "\n["); next >= 0 {
+			block = block[:len(head)+next]
+		}
+		for _, want := range []string{"\n     " + q.text + "\n", "\n       ---", "\n     = plaintext oracle ✓ "} {
+			if !strings.Contains(block, want) {
+				t.Errorf("query %d: output lacks %q:\n%s", i+1, want, block)
+			}
+		}
+	}
+	if n := strings.Count(out, "= plaintext oracle ✓"); n != len(demoQueries) {
+		t.Errorf("%d answers checked against the plaintext oracle, want %d", n, len(demoQueries))
+	}
 }
 
 // An operator's path outside the testnet: keys by keygen, a roster signed
