@@ -69,7 +69,7 @@ func commands() []command {
 		{"service", "`service keygen`: make a government service's key and roster entry", runService},
 		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
-		{"bench", "benchmarks: `bench ingest` measures ingest and look-ups against a plaintext baseline", runBench},
+		{"bench", "benchmarks: `bench ingest` (ingest, look-ups) and `bench query` (encrypted queries), each against a same-run baseline", runBench},
 	}
 }
 
