@@ -22,9 +22,18 @@ import (
 )
 
 func runBench(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] != "ingest" {
-		return usageErr("bench needs a subcommand: ingest")
+	if len(args) > 0 {
+		switch args[0] {
+		case "ingest":
+			return benchIngest(ctx, e, args[1:])
+		case "query":
+			return benchQuery(ctx, e, args[1:])
+		}
 	}
+	return usageErr("bench needs a subcommand: ingest or query")
+}
+
+func benchIngest(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "bench ingest", "bench ingest [--rows N] [--nodes N] [--threshold T] [--gets N]", `
 Measure, in one run on this machine: (1) a plaintext baseline that loads the
 rows into one Badger database with the same synchronous batch commits, (2)
@@ -39,7 +48,7 @@ storage per node as a multiple of the CSV size.`)
 	workers := fs.Int("workers", 2, "ingest batches in flight")
 	batch := fs.Int("batch", 1000, "records per signed batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the ingest to this file")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {

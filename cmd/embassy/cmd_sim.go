@@ -213,13 +213,6 @@ func summary(r sim.Run) string {
 		plural(len(s.Timeline), "event"), plural(len(acts), "action"))
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 func simValidate(e env, args []string) error {
 	a, err := parseSimArgs(e, "validate", "sim validate FILE|NAME [--seed N] [--sweep PARAM=V1,V2,...]... [--expand]", `
 Check a scenario file (or a library scenario by name, see embassy sim list)

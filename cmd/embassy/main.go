@@ -70,7 +70,7 @@ func commands() []command {
 		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
 		{"sim", "check simulation scenarios and list the library (`sim run` is not implemented yet)", runSim},
-		{"bench", "benchmarks: `bench ingest` measures ingest and look-ups against a plaintext baseline", runBench},
+		{"bench", "benchmarks: `bench ingest` (ingest, look-ups) and `bench query` (encrypted queries), each against a same-run baseline", runBench},
 	}
 }
 

@@ -45,7 +45,12 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"testnet threshold above n", []string{"testnet", "init", "--dir", filepath.Join(dir, "n"), "--nodes", "3", "--threshold", "4"}, exitUsage, "--threshold 4"},
 		{"generate unknown registry", []string{"registry", "generate", "cars", "--out", filepath.Join(dir, "c.csv")}, exitUsage, "unknown registry"},
 		{"generate bad extension", []string{"registry", "generate", "land", "--out", filepath.Join(dir, "c.txt")}, exitUsage, ""},
-		{"bench without subcommand", []string{"bench"}, exitUsage, "ingest"},
+		{"bench without subcommand", []string{"bench"}, exitUsage, "ingest or query"},
+		{"bench unknown subcommand", []string{"bench", "lookups"}, exitUsage, "ingest or query"},
+		{"bench query no runs", []string{"bench", "query", "--repeat", "0"}, exitUsage, "--repeat"},
+		{"bench query unknown params", []string{"bench", "query", "--he-params", "fast"}, exitUsage, "production or test"},
+		{"bench query no rows", []string{"bench", "query", "--land", "0"}, exitUsage, "at least 1"},
+		{"bench query threshold above n", []string{"bench", "query", "--nodes", "3", "--threshold", "4"}, exitUsage, "--threshold 4"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,6 +109,68 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	// Every encrypted query: its line, its SQL, its table, and the check
+	// against the plaintext oracle right after the table.
+	for i, q := range demoQueries {
+		head := fmt.Sprintf("encrypted query %d/%d, %s: ", i+1, len(demoQueries), q.what)
+		at := strings.Index(out, head)
+		if at < 0 {
+			t.Errorf("demo output lacks %q:\n%s", head, out)
+			continue
+		}
+		block := out[at:]
+		if next := strings.Index(block[len(head):], "\n["); next >= 0 {
+			block = block[:len(head)+next]
+		}
+		for _, want := range []string{"\n     " + q.text + "\n", "\n       ---", "\n     = plaintext oracle ✓ "} {
+			if !strings.Contains(block, want) {
+				t.Errorf("query %d: output lacks %q:\n%s", i+1, want, block)
+			}
+		}
+	}
+	if n := strings.Count(out, "= plaintext oracle ✓"); n != len(demoQueries) {
+		t.Errorf("%d answers checked against the plaintext oracle, want %d", n, len(demoQueries))
+	}
+}
+
+// A short `bench query` prints every figure and goal it promises.
+func TestBenchQuery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a 3-node network")
+	}
+	out, errOut, code := runCLI(t, "bench", "query", "--rows", "500", "--land", "300", "--business", "300",
+		"--nodes", "3", "--threshold", "2", "--he-params", "test", "--repeat", "2")
+	if code != 0 {
+		t.Fatalf("bench query: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for _, want := range []string{"\nfederation key: 3 nodes", "\ningest population: 500 records in ", "\ningest land: 300 records",
+		"\ningest business: 300 records", "\nHE ingest: 1100 records in ", "records/s (goal >= 50000 records/s: ",
+		"\nstatistics delta per batch", "\nraw HE reference: ", "\nstatistics stored per node: ", "\ngoals:\n  HE ingest >= 50000 records/s: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for i, q := range benchQueries {
+		head := fmt.Sprintf("\nquery %d/%d, %s: %s\n", i+1, len(benchQueries), q.name, q.text)
+		at := strings.Index(out, head)
+		if at < 0 {
+			t.Errorf("output lacks %q", head)
+			continue
+		}
+		lines := strings.Split(out[at+len(head):], "\n")
+		for j, want := range []string{"  end-to-end: p50 ", "  raw HE:     p50 ", "  oracle:     p50 ", "  ratios:     end-to-end/raw HE ",
+			"  bytes:      each evaluating node sends ", "  goals:      "} {
+			if j >= len(lines) || !strings.HasPrefix(lines[j], want) {
+				t.Errorf("query %d: line %d does not start with %q:\n%s", i+1, j+1, want, strings.Join(lines[:min(7, len(lines))], "\n"))
+			}
+		}
+		if q.maxE2E > 0 && !strings.Contains(out, fmt.Sprintf("\n  %s end-to-end <= %s: ", q.name, q.maxE2E)) {
+			t.Errorf("query %d: its goal is not in the goals list:\n%s", i+1, out)
+		}
+	}
+	if n := strings.Count(out, "every answer = the plaintext oracle"); n != len(benchQueries) {
+		t.Errorf("%d queries checked against the oracle, want %d", n, len(benchQueries))
 	}
 }
 
