@@ -35,12 +35,12 @@ const DefaultQueryLifetime = 2 * time.Minute
 
 // fedKeys asks every node for the collective key; nil entries did not
 // answer. lastErr is one of the failures.
-func (c *Client) fedKeys(ctx context.Context) (resps []*pb.FedKeyResponse, lastErr error) {
+func (c *Client) fedKeys(ctx context.Context, paramsOnly bool) (resps []*pb.FedKeyResponse, lastErr error) {
 	resps = make([]*pb.FedKeyResponse, c.roster.N())
 	errs := make([]error, c.roster.N())
 	c.fanOut(func(i int) {
 		resp := &pb.FedKeyResponse{}
-		if err := c.net.Exchange(ctx, i, protocol.FedKeyID, &pb.FedKeyRequest{}, resp); err != nil {
+		if err := c.net.Exchange(ctx, i, protocol.FedKeyID, &pb.FedKeyRequest{ParamsOnly: paramsOnly}, resp); err != nil {
 			errs[i-1] = fmt.Errorf("%s: %w", c.net.NodeName(i), err)
 			return
 		}
@@ -63,7 +63,7 @@ func (c *Client) fedKeys(ctx context.Context) (resps []*pb.FedKeyResponse, lastE
 // answered agree on it byte for byte (a single node cannot make the
 // custodian encrypt under a key of its choosing).
 func (c *Client) FederationKey(ctx context.Context) (thhe.Params, *rlwe.PublicKey, error) {
-	resps, lastErr := c.fedKeys(ctx)
+	resps, lastErr := c.fedKeys(ctx, false)
 	votes := map[string]int{}
 	for _, r := range resps {
 		if r != nil {
@@ -91,12 +91,22 @@ func (c *Client) FederationKey(ctx context.Context) (thhe.Params, *rlwe.PublicKe
 }
 
 // networkParams returns the HE parameters the nodes use, from the first
-// node that answers (a wrong answer only makes the nodes refuse the query).
+// node that answers (a wrong answer only makes the nodes refuse the
+// query), asked once per client.
 func (c *Client) networkParams(ctx context.Context) (thhe.Params, error) {
-	resps, lastErr := c.fedKeys(ctx)
+	c.fed.mu.Lock()
+	defer c.fed.mu.Unlock()
+	if c.fed.known {
+		return c.fed.params, nil
+	}
+	resps, lastErr := c.fedKeys(ctx, true)
 	for _, r := range resps {
 		if r != nil {
-			return thhe.ParamsByID(r.ParamsId)
+			params, err := thhe.ParamsByID(r.ParamsId)
+			if err == nil {
+				c.fed.params, c.fed.known = params, true
+			}
+			return params, err
 		}
 	}
 	return thhe.Params{}, fmt.Errorf("%w: 0 of %d nodes reachable, %d needed (%v)", protocol.ErrThresholdNotMet, c.roster.N(), c.roster.Threshold, lastErr)

@@ -31,6 +31,7 @@ const statsKeyWait = 2 * time.Minute
 type fedKey struct {
 	mu     sync.Mutex
 	params thhe.Params
+	known  bool // params is set
 	pk     *rlwe.PublicKey
 }
 
@@ -48,7 +49,7 @@ func (c *Client) federationKeyForWrites(ctx context.Context) (thhe.Params, *rlwe
 	for {
 		params, pk, err := c.FederationKey(ctx)
 		if err == nil {
-			c.fed.params, c.fed.pk = params, pk
+			c.fed.params, c.fed.known, c.fed.pk = params, true, pk
 			return params, pk, nil
 		}
 		retry := time.NewTimer(500 * time.Millisecond)

@@ -112,13 +112,15 @@ func (c *Coordinator) Run(ctx context.Context, sq *pb.SignedQuery) (*Answer, err
 
 func (c *Coordinator) prepare(ctx context.Context, sq *pb.SignedQuery, attempt uint32) []prepared {
 	out := make([]prepared, c.roster.N())
+	// Prepare needs no target key (1.5 MiB at production parameters).
+	light := &pb.SignedQuery{Query: sq.GetQuery(), Signature: sq.GetSignature()}
 	var wg sync.WaitGroup
 	for i := 1; i <= c.roster.N(); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			resp := &pb.QueryResponse{}
-			err := c.net.Exchange(ctx, i, protocol.QueryProtoID, &pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: sq, Attempt: attempt}, resp)
+			err := c.net.Exchange(ctx, i, protocol.QueryProtoID, &pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: light, Attempt: attempt}, resp)
 			out[i-1] = prepared{node: i, resp: resp, err: err, refusal: err == nil && resp.Error != ""}
 		}()
 	}

@@ -102,11 +102,13 @@ func (n *Node) checkQuery(sq *pb.SignedQuery, params thhe.Params) (*checkedQuery
 	if err := svc.Policy.Allow(plan.Registry, plan.Uses()); err != nil {
 		return nil, protocol.Refuse(protocol.CodePolicy, "service %s: %v", svc.Name, err)
 	}
-	target, err := thhe.DecodePublicKey(params, sq.TargetKey)
-	if err != nil {
-		return nil, protocol.Refuse(protocol.CodeMalformed, "target key: %v", err)
+	q := &checkedQuery{CheckedQuery: cq, plan: plan, schema: schema}
+	if len(sq.TargetKey) > 0 {
+		if q.target, err = thhe.DecodePublicKey(params, sq.TargetKey); err != nil {
+			return nil, protocol.Refuse(protocol.CodeMalformed, "target key: %v", err)
+		}
 	}
-	return &checkedQuery{CheckedQuery: cq, plan: plan, schema: schema, target: target}, nil
+	return q, nil
 }
 
 func (n *Node) prepareQuery(q *checkedQuery, attempt uint32) (*pb.QueryResponse, error) {
@@ -135,6 +137,9 @@ func (n *Node) prepareQuery(q *checkedQuery, attempt uint32) (*pb.QueryResponse,
 }
 
 func (n *Node) evaluateQuery(q *checkedQuery, req *pb.QueryRequest, fed *federation) (*pb.QueryResponse, error) {
+	if q.target == nil {
+		return nil, protocol.Refuse(protocol.CodeMalformed, "no target key to re-encrypt the answer to")
+	}
 	if req.Attempt < 1 || req.Attempt > protocol.MaxQueryAttempts {
 		return nil, protocol.Refuse(protocol.CodeReplay, "attempt %d: a query is evaluated at most %d times", req.Attempt, protocol.MaxQueryAttempts)
 	}
@@ -212,7 +217,7 @@ func (n *Node) activeSet(g thhe.Group, members []uint32) (thhe.ActiveSet, error)
 	return set, nil
 }
 
-func (n *Node) handleFedKey(_ context.Context, _ transport.Caller, _ *pb.FedKeyRequest) *pb.FedKeyResponse {
+func (n *Node) handleFedKey(_ context.Context, _ transport.Caller, req *pb.FedKeyRequest) *pb.FedKeyResponse {
 	release, ok := n.enter()
 	if !ok {
 		return &pb.FedKeyResponse{Error: shuttingDown}
@@ -222,10 +227,13 @@ func (n *Node) handleFedKey(_ context.Context, _ transport.Caller, _ *pb.FedKeyR
 	if !ok {
 		return &pb.FedKeyResponse{Error: fmt.Sprintf("%s has not finished the federation key setup", n.self.Name)}
 	}
+	pid := fed.Group.Params.ID()
+	if req.ParamsOnly {
+		return &pb.FedKeyResponse{ParamsId: pid[:]}
+	}
 	pk, err := thhe.EncodePublicKey(fed.Group.Params, fed.PublicKey)
 	if err != nil {
 		return &pb.FedKeyResponse{Error: err.Error()}
 	}
-	pid := fed.Group.Params.ID()
 	return &pb.FedKeyResponse{PublicKey: pk, ParamsId: pid[:]}
 }

@@ -95,7 +95,8 @@ type CheckedQuery struct {
 
 // CheckQuery decodes sq and checks what needs no policy: the fields, the
 // roster digest and parameters, the signature by the key it names (which
-// the caller must find among the roster's services), the lifetime and that
+// the caller must find among the roster's services), the target key
+// against its signed digest if the key is present, the lifetime and that
 // now lies within [issued − MaxClockSkew, expires]. Errors are *Refusal.
 func CheckQuery(sq *pb.SignedQuery, rosterDigest, paramsID []byte, now time.Time) (*CheckedQuery, error) {
 	if sq == nil || len(sq.Query) == 0 {
@@ -122,7 +123,9 @@ func CheckQuery(sq *pb.SignedQuery, rosterDigest, paramsID []byte, now time.Time
 	if !ed25519.Verify(q.ServiceKey, QueryMessage(sq.Query), sq.Signature) {
 		return nil, Refuse(CodeBadSignature, "query signature does not verify")
 	}
-	if sha256.Sum256(sq.TargetKey) != [32]byte(q.TargetKeyDigest) {
+	// The target key travels only where it is used (evaluate); when it
+	// does, it must be the one the service signed.
+	if len(sq.TargetKey) > 0 && sha256.Sum256(sq.TargetKey) != [32]byte(q.TargetKeyDigest) {
 		return nil, Refuse(CodeMalformed, "target key does not match its signed digest")
 	}
 	issued, expires := time.UnixMilli(q.IssuedUnixMs), time.UnixMilli(q.ExpiresUnixMs)

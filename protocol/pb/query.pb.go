@@ -412,6 +412,7 @@ func (x *QueryResponse) GetShares() [][]byte {
 // to node): the collective public key, for encrypting statistics at ingest.
 type FedKeyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	ParamsOnly    bool                   `protobuf:"varint,1,opt,name=params_only,json=paramsOnly,proto3" json:"params_only,omitempty"` // only params_id (a service learning the parameters)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -444,6 +445,13 @@ func (x *FedKeyRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use FedKeyRequest.ProtoReflect.Descriptor instead.
 func (*FedKeyRequest) Descriptor() ([]byte, []int) {
 	return file_query_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FedKeyRequest) GetParamsOnly() bool {
+	if x != nil {
+		return x.ParamsOnly
+	}
+	return false
 }
 
 type FedKeyResponse struct {
@@ -544,8 +552,10 @@ const file_query_proto_rawDesc = "" +
 	"\fstate_digest\x18\x03 \x01(\fR\vstateDigest\x12#\n" +
 	"\rstate_batches\x18\x04 \x01(\x04R\fstateBatches\x12 \n" +
 	"\vciphertexts\x18\x05 \x03(\fR\vciphertexts\x12\x16\n" +
-	"\x06shares\x18\x06 \x03(\fR\x06shares\"\x0f\n" +
-	"\rFedKeyRequest\"b\n" +
+	"\x06shares\x18\x06 \x03(\fR\x06shares\"0\n" +
+	"\rFedKeyRequest\x12\x1f\n" +
+	"\vparams_only\x18\x01 \x01(\bR\n" +
+	"paramsOnly\"b\n" +
 	"\x0eFedKeyResponse\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\x12\x1d\n" +
 	"\n" +
