@@ -14,11 +14,19 @@ import (
 
 // IngestOptions tunes an ingest.
 type IngestOptions struct {
-	BatchSize int                  // records per signed batch (default 1000)
+	BatchSize int                  // records per signed batch (default DefaultBatchSize)
 	Workers   int                  // batches in flight (default 2)
 	OnBadRow  func(registry.Row)   // called for each row that fails validation
 	Progress  func(IngestProgress) // called after each batch, from one goroutine
 }
+
+// DefaultBatchSize is how many records one signed batch carries by
+// default: the most a request may carry. Each batch also carries its
+// encrypted statistics delta (1 to 4 MiB at production parameters,
+// whatever the batch size), so large batches keep that cost per record
+// small (measured: 15.3k records/s at 4096 against 9.0k at 1000, 200k
+// population rows, 5 nodes on 2 cores).
+const DefaultBatchSize = protocol.MaxItemsPerRequest
 
 // IngestProgress counts rows so far.
 type IngestProgress struct {
@@ -36,7 +44,7 @@ type IngestProgress struct {
 // so far) if any batch could not be stored on at least t nodes.
 func (c *Client) Ingest(ctx context.Context, s registry.Schema, rd *registry.Reader, opts IngestOptions) (IngestProgress, error) {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1000
+		opts.BatchSize = DefaultBatchSize
 	}
 	opts.BatchSize = min(opts.BatchSize, protocol.MaxItemsPerRequest)
 	if opts.Workers <= 0 {

@@ -46,7 +46,7 @@ storage per node as a multiple of the CSV size.`)
 	threshold := fs.Int("threshold", 3, "threshold t")
 	gets := fs.Int("gets", 1000, "single-key look-ups to time")
 	workers := fs.Int("workers", 2, "ingest batches in flight")
-	batch := fs.Int("batch", 1000, "records per signed batch")
+	batch := fs.Int("batch", client.DefaultBatchSize, "records per signed batch")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the ingest to this file")
 	if err := parse(fs, args); err != nil {
 		return err

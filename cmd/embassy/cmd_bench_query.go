@@ -86,7 +86,7 @@ func benchQuery(ctx context.Context, e env, args []string) error {
 	repeat := fs.Int("repeat", 5, "runs of each query")
 	heParams := fs.String("he-params", "production", "HE parameters: production, or test (fast, NOT SECURE)")
 	workers := fs.Int("workers", 2, "ingest batches in flight")
-	batch := fs.Int("batch", 1000, "records per signed batch (each carries one encrypted statistics delta)")
+	batch := fs.Int("batch", client.DefaultBatchSize, "records per signed batch (each carries one encrypted statistics delta)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the queries (not the ingest) to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -256,7 +256,7 @@ func (qb *queryBench) ingest(ctx context.Context) (thhe.Params, *rlwe.PublicKey,
 	defer c.Close()
 	batchSize := qb.opts.BatchSize
 	if batchSize <= 0 {
-		batchSize = 1000
+		batchSize = client.DefaultBatchSize
 	}
 	var total int
 	var elapsed time.Duration
@@ -295,7 +295,7 @@ func (qb *queryBench) ingest(ctx context.Context) (thhe.Params, *rlwe.PublicKey,
 func (qb *queryBench) deltaCost(params thhe.Params, pk *rlwe.PublicKey, batches map[string]int) error {
 	batchSize := qb.opts.BatchSize
 	if batchSize <= 0 {
-		batchSize = 1000
+		batchSize = client.DefaultBatchSize
 	}
 	var parts []string
 	var total time.Duration

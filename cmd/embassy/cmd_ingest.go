@@ -27,7 +27,7 @@ has its share, or t+1 nodes do and the others' shares are held for them;
 	clientFile := fs.String("client", "", "client configuration (client.toml)")
 	regName := fs.String("registry", "", "registry name (population, land, business)")
 	strict := fs.Bool("strict", false, "store nothing if any row is invalid")
-	batch := fs.Int("batch", 1000, "records per signed batch")
+	batch := fs.Int("batch", client.DefaultBatchSize, "records per signed batch")
 	workers := fs.Int("workers", 2, "batches in flight")
 	if err := parse(fs, args); err != nil {
 		return err
