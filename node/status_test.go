@@ -75,10 +75,11 @@ func TestStatusServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a two-node network")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "net")
-	if err := testnet.Init(dir, testnet.Options{Nodes: 2, Threshold: 2}); err != nil {
+	// Fast HE parameters: ingest waits for the federation key.
+	if err := testnet.Init(dir, testnet.Options{Nodes: 2, Threshold: 2, HEParams: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	local := testnet.NewLocal(dir, quiet())
