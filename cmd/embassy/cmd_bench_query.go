@@ -211,7 +211,7 @@ func (qb *queryBench) run(ctx context.Context) error {
 	for _, g := range qb.goals {
 		qb.printf("  %s\n", g)
 	}
-	qb.printf("notes: the %d evaluating nodes share this machine's %d cores (each would have its own machine), so end-to-end includes %d evaluations competing for them; raw HE counts one node's work, as if the nodes ran in parallel. End-to-end also includes, per query, the service's HE key derivation, asking every node for the network's parameters, and sending the service's HE public key to every node twice.\n",
+	qb.printf("notes: the %d evaluating nodes share this machine's %d cores (each would have its own machine), so end-to-end includes %d evaluations competing for them; raw HE counts one node's work, as if the nodes ran in parallel. End-to-end also includes, per query, the service's HE key derivation, and sending the service's HE public key to each evaluating node (the network's parameters are asked once per client).\n",
 		qb.t, runtime.NumCPU(), qb.t)
 	return nil
 }
@@ -439,14 +439,17 @@ func (qb *queryBench) queryBytes(ctx context.Context, text string, svc *client.C
 	batches := ans.Answer.StateBatches
 	sent := proto.Size(&pb.QueryResponse{StateDigest: digest, StateBatches: batches}) +
 		proto.Size(&pb.QueryResponse{StateDigest: digest, StateBatches: batches, Ciphertexts: run.Ciphertexts, Shares: run.Shares})
-	received := proto.Size(&pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: sq}) +
+	// Prepare carries the signed query without the target key (as the
+	// coordinator sends it); evaluate carries the key too.
+	light := &pb.SignedQuery{Query: sq.Query, Signature: sq.Signature}
+	received := proto.Size(&pb.QueryRequest{Phase: pb.QueryRequest_PHASE_PREPARE, Query: light, Attempt: 1}) +
 		proto.Size(&pb.QueryRequest{Phase: pb.QueryRequest_PHASE_EVALUATE, Query: sq, Attempt: 1, ActiveSet: set, StateDigest: digest})
 	var ctBytes, shareBytes int
 	for j := range run.Ciphertexts {
 		ctBytes += len(run.Ciphertexts[j])
 		shareBytes += len(run.Shares[j])
 	}
-	qb.printf("  bytes:      each evaluating node sends %s (%s %s + key-switch shares %s, with the prepare response) and receives %s (the signed query with the service's HE key, in prepare and evaluate); computed from message sizes, no transport counter\n",
+	qb.printf("  bytes:      each evaluating node sends %s (%s %s + key-switch shares %s, with the prepare response) and receives %s (the signed query in prepare, with the service's HE key in evaluate); computed from message sizes, no transport counter\n",
 		bytesOf(int64(sent)), plural(len(run.Ciphertexts), "result ciphertext"), bytesOf(int64(ctBytes)), bytesOf(int64(shareBytes)), bytesOf(int64(received)))
 	return nil
 }
