@@ -4,11 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dataembassy/embassy/coordinator"
@@ -17,17 +13,7 @@ import (
 // CoordinatorStatus reads the coordinator's pid file and checks the process
 // (Node is 0).
 func CoordinatorStatus(dir string) Status {
-	var s Status
-	data, err := os.ReadFile(filepath.Join(dir, CoordinatorDir, CoordinatorPid))
-	if err != nil {
-		return s
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid <= 0 {
-		return s
-	}
-	s.Pid, s.Running = pid, alive(pid)
-	return s
+	return pidStatus(filepath.Join(dir, CoordinatorDir, CoordinatorPid))
 }
 
 // HasCoordinator reports whether the testnet has a coordinator (testnets
@@ -53,21 +39,10 @@ func UpCoordinator(dir, binary string, wait time.Duration) (Status, error) {
 		return s, nil
 	}
 	cd := filepath.Join(dir, CoordinatorDir)
-	logf, err := os.OpenFile(filepath.Join(cd, CoordinatorLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	pid, err := startProcess(binary, filepath.Join(cd, CoordinatorLog), filepath.Join(cd, CoordinatorPid),
+		"coordinator", "--config", filepath.Join(cd, CoordinatorConfig))
 	if err != nil {
-		return Status{}, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(binary, "coordinator", "--config", filepath.Join(cd, CoordinatorConfig))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
 		return Status{}, fmt.Errorf("start coordinator: %w", err)
-	}
-	pid := cmd.Process.Pid
-	_ = cmd.Process.Release()
-	if err := os.WriteFile(filepath.Join(cd, CoordinatorPid), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		return Status{}, err
 	}
 	addr, err := CoordinatorAPI(dir)
 	if err != nil {
@@ -90,16 +65,7 @@ func UpCoordinator(dir, binary string, wait time.Duration) (Status, error) {
 // DownCoordinator stops the coordinator: SIGTERM, then SIGKILL after grace.
 func DownCoordinator(dir string, grace time.Duration) Status {
 	s := CoordinatorStatus(dir)
-	if s.Running {
-		_ = syscall.Kill(s.Pid, syscall.SIGTERM)
-		deadline := time.Now().Add(grace)
-		for alive(s.Pid) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if alive(s.Pid) {
-			_ = syscall.Kill(s.Pid, syscall.SIGKILL)
-		}
-	}
+	stop(s, grace)
 	_ = os.Remove(filepath.Join(dir, CoordinatorDir, CoordinatorPid))
 	return s
 }

@@ -60,8 +60,15 @@ type Status struct {
 
 // NodeStatus reads node k's pid file and checks the process.
 func NodeStatus(dir string, k int) Status {
-	s := Status{Node: k}
-	data, err := os.ReadFile(filepath.Join(NodeDir(dir, k), NodePid))
+	s := pidStatus(filepath.Join(NodeDir(dir, k), NodePid))
+	s.Node = k
+	return s
+}
+
+// pidStatus reads a pid file and checks the process.
+func pidStatus(pidFile string) Status {
+	var s Status
+	data, err := os.ReadFile(pidFile)
 	if err != nil {
 		return s
 	}
@@ -116,23 +123,31 @@ func Up(dir, binary string, only []int, wait time.Duration) ([]Status, error) {
 
 func start(dir, binary string, k int) (Status, error) {
 	nd := NodeDir(dir, k)
-	logf, err := os.OpenFile(filepath.Join(nd, NodeLog), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	pid, err := startProcess(binary, filepath.Join(nd, NodeLog), filepath.Join(nd, NodePid), "node", "--config", filepath.Join(nd, NodeConfig))
 	if err != nil {
-		return Status{}, err
+		return Status{}, fmt.Errorf("start node%d: %w", k, err)
+	}
+	return Status{Node: k, Pid: pid, Running: true}, nil
+}
+
+// startProcess starts binary with args in the background in its own
+// process group, its output appended to logFile, and writes its pid to
+// pidFile.
+func startProcess(binary, logFile, pidFile string, args ...string) (int, error) {
+	logf, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(binary, "node", "--config", filepath.Join(nd, NodeConfig))
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return Status{}, fmt.Errorf("start node%d: %w", k, err)
+		return 0, err
 	}
 	pid := cmd.Process.Pid
 	_ = cmd.Process.Release()
-	if err := os.WriteFile(filepath.Join(nd, NodePid), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		return Status{}, err
-	}
-	return Status{Node: k, Pid: pid, Running: true}, nil
+	return pid, os.WriteFile(pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644)
 }
 
 // waitListening polls the node's TCP address until it accepts or the
@@ -179,18 +194,24 @@ func Down(dir string, only []int, grace time.Duration) ([]Status, error) {
 	var out []Status
 	for _, k := range ks {
 		s := NodeStatus(dir, k)
-		if s.Running {
-			_ = syscall.Kill(s.Pid, syscall.SIGTERM)
-			deadline := time.Now().Add(grace)
-			for alive(s.Pid) && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if alive(s.Pid) {
-				_ = syscall.Kill(s.Pid, syscall.SIGKILL)
-			}
-		}
+		stop(s, grace)
 		_ = os.Remove(filepath.Join(NodeDir(dir, k), NodePid))
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// stop sends a running process SIGTERM, and SIGKILL after grace.
+func stop(s Status, grace time.Duration) {
+	if !s.Running {
+		return
+	}
+	_ = syscall.Kill(s.Pid, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for alive(s.Pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if alive(s.Pid) {
+		_ = syscall.Kill(s.Pid, syscall.SIGKILL)
+	}
 }

@@ -144,7 +144,7 @@ stays in DIR/nodeK/data.`)
 }
 
 func testnetStatus(e env, args []string) error {
-	fs := newFlags(e, "testnet status", "testnet status --dir DIR", "Show which nodes of the testnet run.")
+	fs := newFlags(e, "testnet status", "testnet status --dir DIR", "Show which nodes of the testnet, and whether its coordinator, run.")
 	dir := fs.String("dir", "", "testnet directory")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -163,6 +163,14 @@ func testnetStatus(e env, args []string) error {
 			state = fmt.Sprintf("running (pid %d)", s.Pid)
 		}
 		fmt.Fprintf(e.stdout, "node%d %s\n", k, state)
+	}
+	if testnet.HasCoordinator(*dir) {
+		state := "stopped"
+		if s := testnet.CoordinatorStatus(*dir); s.Running {
+			api, _ := testnet.CoordinatorAPI(*dir)
+			state = fmt.Sprintf("running (pid %d), API http://%s", s.Pid, api)
+		}
+		fmt.Fprintf(e.stdout, "coordinator %s\n", state)
 	}
 	return nil
 }
