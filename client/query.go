@@ -121,6 +121,7 @@ type serviceKeys struct {
 	pk     []byte // thhe.EncodePublicKey
 }
 
+// serviceKeys returns the service's keys, derived once per client.
 func (c *Client) serviceKeys(ctx context.Context) (*serviceKeys, error) {
 	svc, ok := c.roster.Service(c.id.PublicKey())
 	if !ok {
@@ -130,6 +131,11 @@ func (c *Client) serviceKeys(ctx context.Context) (*serviceKeys, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.fed.mu.Lock()
+	defer c.fed.mu.Unlock()
+	if c.fed.service != nil {
+		return c.fed.service, nil
+	}
 	sk, pk, err := thhe.TargetKeyFromSeed(params, c.id.HETargetSeed())
 	if err != nil {
 		return nil, err
@@ -138,7 +144,8 @@ func (c *Client) serviceKeys(ctx context.Context) (*serviceKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &serviceKeys{policy: svc.Policy, params: params, sk: sk, pk: enc}, nil
+	c.fed.service = &serviceKeys{policy: svc.Policy, params: params, sk: sk, pk: enc}
+	return c.fed.service, nil
 }
 
 // SignQuery signs text as this service, valid for lifetime from now.

@@ -33,6 +33,8 @@ type fedKey struct {
 	params thhe.Params
 	known  bool // params is set
 	pk     *rlwe.PublicKey
+	// service holds a service's own keys (queries), derived once.
+	service *serviceKeys
 }
 
 // federationKeyForWrites returns the collective key, waiting (up to
