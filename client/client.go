@@ -72,7 +72,7 @@ func New(id *identity.Identity, r roster.Roster, digest roster.Digest, t protoco
 	closer func() error, secret []byte, now func() time.Time) *Client {
 	return &Client{id: id, roster: r, digest: digest, net: t, closer: closer,
 		verifier: protocol.NewVerifier(r.Custodian.SigningKey, digest[:], r.N(), r.Threshold),
-		pseudo:   protocol.NewPseudonymizer(secret), now: now, health: newHealth(r.N(), now)}
+		pseudo:   protocol.NewPseudonymizer(secret), now: now, health: newHealth(r.N(), now), fed: newFedKey()}
 }
 
 // Close disconnects.

@@ -94,8 +94,10 @@ func (c *Client) FederationKey(ctx context.Context) (thhe.Params, *rlwe.PublicKe
 // node that answers (a wrong answer only makes the nodes refuse the
 // query), asked once per client.
 func (c *Client) networkParams(ctx context.Context) (thhe.Params, error) {
-	c.fed.mu.Lock()
-	defer c.fed.mu.Unlock()
+	if err := c.fed.lock(ctx); err != nil {
+		return thhe.Params{}, err
+	}
+	defer c.fed.unlock()
 	if c.fed.known {
 		return c.fed.params, nil
 	}
@@ -131,8 +133,10 @@ func (c *Client) serviceKeys(ctx context.Context) (*serviceKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.fed.mu.Lock()
-	defer c.fed.mu.Unlock()
+	if err := c.fed.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer c.fed.unlock()
 	if c.fed.service != nil {
 		return c.fed.service, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/dataembassy/embassy/cube"
@@ -29,7 +28,13 @@ const statsKeyWait = 2 * time.Minute
 
 // fedKey caches the collective key for the client's writes.
 type fedKey struct {
-	mu     sync.Mutex
+	// sem (capacity 1) is the lock of the fields below, taken with lock.
+	// Its holder may wait on the network; a channel rather than a
+	// sync.Mutex lets the other callers give up when their context ends,
+	// and, inside a testing/synctest bubble (a simulation), counts as
+	// durably blocked, so virtual time advances while they wait (a
+	// goroutine waiting for a Mutex would stop the bubble's clock).
+	sem    chan struct{}
 	params thhe.Params
 	known  bool // params is set
 	pk     *rlwe.PublicKey
@@ -37,11 +42,27 @@ type fedKey struct {
 	service *serviceKeys
 }
 
+func newFedKey() fedKey { return fedKey{sem: make(chan struct{}, 1)} }
+
+// lock takes the lock, or returns ctx's error when ctx ends first.
+func (f *fedKey) lock(ctx context.Context) error {
+	select {
+	case f.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *fedKey) unlock() { <-f.sem }
+
 // federationKeyForWrites returns the collective key, waiting (up to
 // statsKeyWait) for the nodes to finish their key setup.
 func (c *Client) federationKeyForWrites(ctx context.Context) (thhe.Params, *rlwe.PublicKey, error) {
-	c.fed.mu.Lock()
-	defer c.fed.mu.Unlock()
+	if err := c.fed.lock(ctx); err != nil {
+		return thhe.Params{}, nil, err
+	}
+	defer c.fed.unlock()
 	if c.fed.pk != nil {
 		return c.fed.params, c.fed.pk, nil
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/dataembassy/embassy/node/store"
+	"github.com/dataembassy/embassy/transport"
 )
 
 // ErrBadConfig is returned for a configuration that cannot be used.
@@ -46,6 +48,15 @@ type Config struct {
 	// (thhe.TestParams, NOT SECURE, for fast tests). Every node of a
 	// network must use the same.
 	HEParams string `toml:"he_params"`
+
+	// NewHost builds the node's libp2p host; nil means transport.NewHost.
+	// For in-process callers only (a simulator builds hosts over simulated
+	// packet connections); a configuration file cannot set it.
+	NewHost transport.HostFactory `toml:"-"`
+	// Store tunes the Badger store; the zero value is the production
+	// setting. For in-process callers only (a simulator running many nodes
+	// sets Small); a configuration file cannot set it.
+	Store store.Options `toml:"-"`
 
 	custodian ed25519.PublicKey
 	handoff   time.Duration

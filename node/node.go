@@ -73,7 +73,7 @@ func Start(cfg Config, log *slog.Logger) (*Node, error) {
 		return nil, ErrNotOnRoster
 	}
 	log = log.With("node", self.Name)
-	st, err := store.Open(filepath.Join(cfg.DataDir, "badger"), log)
+	st, err := store.OpenWith(filepath.Join(cfg.DataDir, "badger"), log, cfg.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,11 @@ func (n *Node) startHost() error {
 	if err != nil {
 		return err
 	}
-	h, err := transport.NewHost(transport.HostConfig{Key: n.id.SigningKey(), Listen: n.cfg.Listen, Gater: g})
+	newHost := n.cfg.NewHost
+	if newHost == nil {
+		newHost = transport.NewHost
+	}
+	h, err := newHost(transport.HostConfig{Key: n.id.SigningKey(), Listen: n.cfg.Listen, Gater: g})
 	if err != nil {
 		return err
 	}

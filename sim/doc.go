@@ -31,6 +31,9 @@
 // cores), no security handshake, no gater hook, stream deadlines that do
 // nothing. spike_test.go proves the chosen path carries a real
 // transport.Exchange through the roster gater with a configured latency;
-// docs/sim.md records the evaluation, what the run slice must build, and
-// the seam node.Start needs.
+// nodes_test.go runs three real nodes (node.Start and node.Run with their
+// hosts from sim/simhost, small Badger stores, the federation key setup)
+// and a custodian client that ingests and reads back records, all in one
+// bubble. docs/sim.md records the evaluation, the node seam, and what the
+// run slice must build.
 package sim

@@ -21,72 +21,19 @@ import (
 	"github.com/dataembassy/embassy/protocol"
 	"github.com/dataembassy/embassy/protocol/pb"
 	"github.com/dataembassy/embassy/roster"
+	"github.com/dataembassy/embassy/sim/simhost"
 	"github.com/dataembassy/embassy/transport"
-	"github.com/libp2p/go-libp2p"
-	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
-	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
-	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	"github.com/marcopolo/simnet"
-	quicgo "github.com/quic-go/quic-go"
-	"go.uber.org/fx"
 )
 
-// fixedSourceIP answers quicreuse's source-address question with the
-// address the host listens on (there are no routes in a simulation).
-type fixedSourceIP struct{ ip atomic.Pointer[net.IP] }
-
-func (f *fixedSourceIP) PreferredSourceIPForDestination(*net.UDPAddr) (net.IP, error) {
-	return *f.ip.Load(), nil
-}
-
-// simQUIC makes libp2p's QUIC transport open its UDP sockets as packet
-// connections from newConn: the seam a simulator uses (x/simlibp2p does the
-// same with marcopolo/simnet).
-func simQUIC(newConn func(*net.UDPAddr) net.PacketConn) libp2p.Option {
-	src := &fixedSourceIP{}
-	// libp2p does not close a connection manager that an option supplies
-	// (x/simlibp2p notes the same): close it with the host.
-	newCM := func(l fx.Lifecycle, reset quicgo.StatelessResetKey, token quicgo.TokenGeneratorKey,
-		opts ...quicreuse.Option) (*quicreuse.ConnManager, error) {
-		cm, err := quicreuse.NewConnManager(reset, token, opts...)
-		if err != nil {
-			return nil, err
-		}
-		l.Append(fx.StopHook(cm.Close))
-		return cm, nil
-	}
-	return libp2p.QUICReuse(newCM,
-		quicreuse.OverrideSourceIPSelector(func() (quicreuse.SourceIPSelector, error) { return src, nil }),
-		quicreuse.OverrideListenUDP(func(_ string, a *net.UDPAddr) (net.PacketConn, error) {
-			src.ip.Store(&a.IP)
-			return newConn(a), nil
-		}))
-}
-
-// simHost builds a host with transport.NewHost's options, except that QUIC
-// over newConn replaces TCP+Noise (QUIC secures itself with libp2p TLS).
+// simHost builds a host with transport.NewHost's rules over packets from
+// newConn (package simhost).
 func simHost(t *testing.T, id *identity.Identity, g *transport.Gater, listen string,
 	newConn func(*net.UDPAddr) net.PacketConn) host.Host {
 	t.Helper()
-	priv, err := crypto.UnmarshalEd25519PrivateKey(id.SigningKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := libp2p.New(
-		libp2p.Identity(priv),
-		libp2p.NoTransports,
-		libp2p.Transport(quic.NewTransport),
-		simQUIC(newConn),
-		libp2p.ListenAddrStrings(listen),
-		libp2p.DisableRelay(),
-		libp2p.DisableMetrics(),
-		libp2p.ConnectionGater(g),
-		libp2p.UserAgent("embassy"),
-		// Identify's address discovery keeps a goroutine busy that stalls
-		// synctest (noted in x/simlibp2p); a simulation knows the addresses.
-		libp2p.DisableIdentifyAddressDiscovery(),
-	)
+	h, err := simhost.New(transport.HostConfig{Key: id.SigningKey(), Gater: g, Listen: []string{listen}},
+		func(a *net.UDPAddr) (net.PacketConn, error) { return newConn(a), nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,16 +39,37 @@ type Store struct {
 	present   *presence
 }
 
-// Open opens (or creates) the store in dir with synchronous writes.
-func Open(dir string, log *slog.Logger) (*Store, error) { return open(dir, log, false) }
+// Open opens (or creates) the store in dir with synchronous writes and the
+// production settings (Options{}).
+func Open(dir string, log *slog.Logger) (*Store, error) { return open(dir, log, false, Options{}) }
+
+// Options tune how a store opens. The zero value is the production setting.
+type Options struct {
+	// Small trades write throughput for memory, for simulations that run
+	// hundreds of nodes in one process: Badger allocates each memtable's
+	// whole arena up front (about 1.3 × its size, so ~43 MiB of heap per
+	// store at the production 32 MiB); Small uses 8 MiB memtables (the
+	// smallest whose transaction limit still holds a request of
+	// protocol.MaxItemsPerRequest records), at most two of them, and 16 MiB
+	// value-log files. What is stored, and how it is read back, does not
+	// change.
+	Small bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
+	return open(dir, log, false, o)
+}
 
 // OpenReadOnly opens an existing store for reading only, e.g. for an audit
 // of a stopped node. Badger locks the directory: this fails while a node
 // has the store open (and a reader keeps a node from opening it). Every
 // write fails.
-func OpenReadOnly(dir string, log *slog.Logger) (*Store, error) { return open(dir, log, true) }
+func OpenReadOnly(dir string, log *slog.Logger) (*Store, error) {
+	return open(dir, log, true, Options{})
+}
 
-func open(dir string, log *slog.Logger, readOnly bool) (*Store, error) {
+func open(dir string, log *slog.Logger, readOnly bool, o Options) (*Store, error) {
 	if readOnly {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -75,6 +96,9 @@ func open(dir string, log *slog.Logger, readOnly bool) (*Store, error) {
 		// shares, which keeps ingest fast as the store grows.
 		WithValueThreshold(64).
 		WithNumCompactors(2)
+	if o.Small {
+		opts = opts.WithMemTableSize(8 << 20).WithNumMemtables(2).WithValueLogFileSize(16 << 20)
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
