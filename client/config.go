@@ -2,7 +2,6 @@ package client
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/dataembassy/embassy/roster"
 )
 
 // ErrBadConfig is returned for a client configuration that cannot be used.
@@ -61,9 +61,9 @@ func LoadConfig(path string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s: %s is not set", ErrBadConfig, path, name)
 		}
 	}
-	key, err := base64.StdEncoding.DecodeString(c.CustodianKey)
-	if err != nil || len(key) != ed25519.PublicKeySize {
-		return Config{}, fmt.Errorf("%w: %s: custodian_key is not a base64 Ed25519 public key", ErrBadConfig, path)
+	key, err := roster.ParseCustodianKey(c.CustodianKey)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
 	}
 	c.custodian = key
 	return c, nil

@@ -2,13 +2,13 @@ package coordinator
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/thhe"
 )
 
@@ -59,9 +59,9 @@ func LoadConfig(path string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s: %s is not set", ErrBadConfig, path, name)
 		}
 	}
-	key, err := base64.StdEncoding.DecodeString(c.CustodianKey)
-	if err != nil || len(key) != ed25519.PublicKeySize {
-		return Config{}, fmt.Errorf("%w: %s: custodian_key is not a base64 Ed25519 public key", ErrBadConfig, path)
+	key, err := roster.ParseCustodianKey(c.CustodianKey)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %s: %w", ErrBadConfig, path, err)
 	}
 	c.custodian = key
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

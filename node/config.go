@@ -2,7 +2,6 @@ package node
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/dataembassy/embassy/node/store"
+	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/transport"
 )
 
@@ -98,9 +98,9 @@ func (c *Config) validate() error {
 	case c.CustodianKey == "":
 		return missing("custodian_key")
 	}
-	key, err := base64.StdEncoding.DecodeString(c.CustodianKey)
-	if err != nil || len(key) != ed25519.PublicKeySize {
-		return fmt.Errorf("%w: custodian_key is not a base64 Ed25519 public key", ErrBadConfig)
+	key, err := roster.ParseCustodianKey(c.CustodianKey)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	c.custodian = key
 	c.handoff = 2 * time.Second

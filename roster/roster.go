@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -277,4 +278,14 @@ func (r Roster) SealKeyOf(signingKey []byte) []byte {
 		return n.SealKey
 	}
 	return nil
+}
+
+// ParseCustodianKey parses a pinned custodian key as configuration files
+// hold it: a base64 Ed25519 public key.
+func ParseCustodianKey(s string) (ed25519.PublicKey, error) {
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return nil, errors.New("custodian_key is not a base64 Ed25519 public key")
+	}
+	return key, nil
 }
