@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dataembassy/embassy/roster"
 	"github.com/dataembassy/embassy/sim/topology"
 )
 
 // Bounds on a scenario.
 const (
-	MaxNodes    = 1000
+	MaxNodes    = roster.MaxNodes // share indices are one byte
 	MaxDuration = 31 * 24 * time.Hour
 	MaxRuns     = 10_000 // runs in one sweep
 )
