@@ -84,6 +84,10 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
+// Check validates a Config built in code (LoadConfig checks the ones read
+// from files) and derives what Start needs from it.
+func (c *Config) Check() error { return c.validate() }
+
 func (c *Config) validate() error {
 	missing := func(what string) error { return fmt.Errorf("%w: %s is not set", ErrBadConfig, what) }
 	switch {

@@ -268,7 +268,7 @@ func (s *Scenario) BuildTopology() (*topology.Topology, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", ls.Pos.Line, err)
 		}
-		l = applyChange(l, LinkChange{RTT: ls.RTT, Jitter: ls.Jitter, Bandwidth: ls.Bandwidth, Loss: ls.Loss})
+		l = ApplyChange(l, LinkChange{RTT: ls.RTT, Jitter: ls.Jitter, Bandwidth: ls.Bandwidth, Loss: ls.Loss})
 		if err := top.SetLink(ls.A, ls.B, l); err != nil {
 			return nil, fmt.Errorf("line %d: %w", ls.Pos.Line, err)
 		}
@@ -276,9 +276,9 @@ func (s *Scenario) BuildTopology() (*topology.Topology, error) {
 	return top, nil
 }
 
-// applyChange returns l with c's figures; a jitter fraction applies to
+// ApplyChange returns l with c's figures; a jitter fraction applies to
 // the resulting RTT.
-func applyChange(l topology.Link, c LinkChange) topology.Link {
+func ApplyChange(l topology.Link, c LinkChange) topology.Link {
 	l.Source = topology.SourceSet
 	if c.RTT != nil {
 		frac := 0.0
