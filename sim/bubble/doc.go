@@ -88,5 +88,8 @@
 // sets GOMAXPROCS, which (like any call to runtime.GOMAXPROCS) turns off
 // the runtime's automatic GOMAXPROCS updates for the rest of the process.
 // Under `go test -cover`, each Run makes testing write a coverage report
-// into its discarded output.
+// into its discarded output. testing registers its flags once per process:
+// a program that calls testing.Init after its first Run gets no -test.*
+// flags on its flag.CommandLine. After ErrDeadlock the bubble's goroutines
+// stay blocked for the rest of the process (synctest cannot end them).
 package bubble
