@@ -57,6 +57,10 @@ type Config struct {
 	// setting. For in-process callers only (a simulator running many nodes
 	// sets Small); a configuration file cannot set it.
 	Store store.Options `toml:"-"`
+	// Faults makes the node Byzantine: nil (the default) is an honest
+	// node. For simulations and tests only; a configuration file cannot
+	// set it. See Faults.
+	Faults Faults `toml:"-"`
 
 	custodian ed25519.PublicKey
 	handoff   time.Duration

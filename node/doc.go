@@ -10,4 +10,8 @@
 // its own index before writing it, and answers look-ups only from the
 // custodian and the services the roster lists — never from other nodes,
 // so no coalition smaller than t can pool shares through it.
+//
+// For simulations and tests, Config.Faults (in-process only) makes a node
+// Byzantine: it may alter the record shares it serves and its key-switch
+// shares before they are sealed or encoded. A nil Faults is an honest node.
 package node

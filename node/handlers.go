@@ -179,6 +179,9 @@ func (n *Node) get(_ context.Context, c transport.Caller, req *pb.GetRequest) (*
 		items[i] = &pb.GetItem{Found: true, Latest: f.Share, Version: f.Version,
 			Tombstone: f.Tombstone, ContentTag: f.ContentTag}
 	}
+	if f := n.cfg.Faults; f != nil {
+		f.GetItems(req.Registry, items)
+	}
 	var resp *pb.GetResponse
 	if req.MetaOnly {
 		resp = &pb.GetResponse{Items: items}

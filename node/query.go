@@ -188,6 +188,9 @@ func (n *Node) evaluateQuery(q *checkedQuery, req *pb.QueryRequest, fed *federat
 		if err != nil {
 			return nil, err
 		}
+		if f := n.cfg.Faults; f != nil {
+			f.KeySwitchShare(i, ct, share)
+		}
 		sb, err := share.MarshalBinary()
 		if err != nil {
 			return nil, err
