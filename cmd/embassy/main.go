@@ -69,7 +69,7 @@ func commands() []command {
 		{"service", "`service keygen`: make a government service's key and roster entry", runService},
 		{"roster", "sign a roster as the custodian, or verify one", runRoster},
 		{"demo", "run a local 5-node network in this process and show what it verifies", runDemo},
-		{"sim", "check simulation scenarios and list the library (`sim run` is not implemented yet)", runSim},
+		{"sim", "simulate embassy networks from scenario files: run, validate, list", runSim},
 		{"bench", "benchmarks: `bench ingest` (ingest, look-ups) and `bench query` (encrypted queries), each against a same-run baseline", runBench},
 	}
 }
