@@ -247,7 +247,7 @@ func availability(r results.Run, st story) template.HTML {
 		s.text(left, py-8, "start", "panel-title", title)
 		s.textRot(18, py+panelH/2, "middle", "axis-title", "nodes", -90)
 		// Series as steps: each sample's value holds until the next one.
-		up, reach, thr := [][2]float64{}, [][2]float64{}, [][2]float64{}
+		var up, reach, thr stepper
 		for j, smp := range p.samples {
 			x0 := x.at(float64(smp.T))
 			x1 := x.at(float64(end))
@@ -257,9 +257,9 @@ func availability(r results.Run, st story) template.HTML {
 			if j == 0 {
 				x0 = x.at(0)
 			}
-			up = append(up, [2]float64{x0, y.at(float64(smp.NodesUp))}, [2]float64{x1, y.at(float64(smp.NodesUp))})
-			reach = append(reach, [2]float64{x0, y.at(float64(smp.Reachable))}, [2]float64{x1, y.at(float64(smp.Reachable))})
-			thr = append(thr, [2]float64{x0, y.at(float64(smp.Threshold))}, [2]float64{x1, y.at(float64(smp.Threshold))})
+			up.add(x0, x1, y.at(float64(smp.NodesUp)))
+			reach.add(x0, x1, y.at(float64(smp.Reachable)))
+			thr.add(x0, x1, y.at(float64(smp.Threshold)))
 			if smp.Margin < 0 {
 				s.rect(x0, y.at(float64(smp.Threshold)), x1-x0, y.at(float64(smp.Reachable))-y.at(float64(smp.Threshold)), "below", "", "")
 			}
@@ -269,9 +269,9 @@ func availability(r results.Run, st story) template.HTML {
 					fmt.Sprintf("%s: %d of %d operations failed", results.FormatTime(smp.T), smp.Failed, total))
 			}
 		}
-		s.path(up, "series up", "")
-		s.path(thr, "threshold", "")
-		s.path(reach, "series", "stroke:"+palette[0])
+		s.path(up.pts, "series up", "")
+		s.path(thr.pts, "threshold", "")
+		s.path(reach.pts, "series", "stroke:"+palette[0])
 	}
 	// Time axis.
 	for t := time.Duration(0); t <= end; t += step {
@@ -410,4 +410,17 @@ func msTick(ms float64) string {
 		return strconv.FormatFloat(ms/1000, 'g', 4, 64) + " s"
 	}
 	return strconv.FormatFloat(ms, 'g', 4, 64) + " ms"
+}
+
+// stepper builds a step line from spans of constant value, with a point
+// only where the value changes.
+type stepper struct{ pts [][2]float64 }
+
+func (st *stepper) add(x0, x1, y float64) {
+	n := len(st.pts)
+	if n > 0 && st.pts[n-1][1] == y {
+		st.pts[n-1][0] = x1 // extend the current step
+		return
+	}
+	st.pts = append(st.pts, [2]float64{x0, y}, [2]float64{x1, y})
 }

@@ -307,20 +307,32 @@ func Run(o Options) results.Run {
 	end := max(o.Duration, r.Events[len(r.Events)-1].T)
 	r.Events = append(r.Events, results.Event{T: end, Type: results.EventEnd})
 
-	// Samples.
-	for t := o.Interval; t <= o.Duration; t += o.Interval {
-		for _, c := range clients {
+	// Samples: operations counted in the interval (T-Interval, T] they
+	// finished in.
+	type counts struct{ ok, failed int }
+	finished := map[[2]int64]*counts{} // (interval number, client index)
+	for _, op := range r.Ops {
+		end := op.Start + op.Latency
+		k := int64((end + o.Interval - 1) / o.Interval)
+		ci := slices.IndexFunc(clients, func(c client) bool { return c.Name == op.Client })
+		key := [2]int64{k, int64(ci)}
+		if finished[key] == nil {
+			finished[key] = &counts{}
+		}
+		if op.OK {
+			finished[key].ok++
+		} else {
+			finished[key].failed++
+		}
+	}
+	for k, t := int64(1), o.Interval; t <= o.Duration; k, t = k+1, t+o.Interval {
+		nodesUp := up(t)
+		for ci, c := range clients {
 			reach := len(reachable(t, c.site))
-			s := results.Sample{T: t, Client: c.Name, Site: c.Client.Site, NodesUp: up(t), Reachable: reach,
+			s := results.Sample{T: t, Client: c.Name, Site: c.Client.Site, NodesUp: nodesUp, Reachable: reach,
 				Threshold: o.Threshold, Margin: reach - o.Threshold}
-			for _, op := range r.Ops {
-				if end := op.Start + op.Latency; op.Client == c.Name && end > t-o.Interval && end <= t {
-					if op.OK {
-						s.OK++
-					} else {
-						s.Failed++
-					}
-				}
+			if n := finished[[2]int64{k, int64(ci)}]; n != nil {
+				s.OK, s.Failed = n.ok, n.failed
 			}
 			r.Samples = append(r.Samples, s)
 		}
