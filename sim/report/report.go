@@ -41,6 +41,7 @@ type failureRow struct {
 
 // runPage is what the template of a run's report gets.
 type runPage struct {
+	InSweep      bool // link back to ../report.html
 	Title        string
 	Description  string
 	Facts        []fact
@@ -67,6 +68,7 @@ func Write(w io.Writer, r results.Run) error {
 	sum := results.Summarize(r)
 	p := runPage{
 		Title:        r.Scenario,
+		InSweep:      r.Dir != "",
 		Description:  r.Description,
 		Facts:        facts(r),
 		CDF:          latencyCDF(r),

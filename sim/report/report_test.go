@@ -238,6 +238,11 @@ func TestRunReport(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
+	for n := range root.Descendants() {
+		if n.Data == "a" {
+			t.Errorf("a run outside a sweep links to %q", attr(n, "href"))
+		}
+	}
 	// The same run, the same bytes.
 	if page2 := render(t, r); page2 != page {
 		t.Error("two renderings of one run differ")
@@ -427,6 +432,9 @@ func TestSave(t *testing.T) {
 		}
 		if string(b) != render(t, r) {
 			t.Error("report.html is not the run's report")
+		}
+		if !strings.Contains(string(b), `<a href="../report.html">`) {
+			t.Error("a run of a sweep does not link to the sweep's report")
 		}
 	}
 	if err := report.SaveSweep(dir, runs); err != nil {
