@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 	"github.com/dataembassy/embassy/registry"
 	"github.com/dataembassy/embassy/sim"
 	"github.com/dataembassy/embassy/sim/bubble"
-	"github.com/dataembassy/embassy/sim/report"
+	simreport "github.com/dataembassy/embassy/sim/report"
 	"github.com/dataembassy/embassy/sim/results"
 	simrun "github.com/dataembassy/embassy/sim/run"
 	"github.com/dataembassy/embassy/sim/scenarios"
@@ -285,7 +286,7 @@ of --out, and --out gets sweep.csv and a report.html comparing the runs.`, args,
 		if err != nil {
 			return err
 		}
-		if err := report.Save(out, res); err != nil {
+		if err := simreport.Save(out, res); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, results.FileReport))
@@ -302,12 +303,12 @@ of --out, and --out gets sweep.csv and a report.html comparing the runs.`, args,
 			res.Params[set.Param] = strconv.FormatUint(set.Value, 10)
 		}
 		res.Dir = runDirName(r)
-		if err := report.Save(filepath.Join(out, res.Dir), res); err != nil {
+		if err := simreport.Save(filepath.Join(out, res.Dir), res); err != nil {
 			return err
 		}
 		all = append(all, res)
 	}
-	if err := report.SaveSweep(out, all); err != nil {
+	if err := simreport.SaveSweep(out, all); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, results.FileReport))
@@ -346,13 +347,24 @@ func simulate(ctx context.Context, e env, shown string, r sim.Run) (results.Run,
 	defer context.AfterFunc(ctx, func() { interrupted.Store(true) })()
 	err = bubble.Run(func(t *testing.T) error {
 		runCtx, cancel := context.WithCancel(t.Context())
+		var watch sync.WaitGroup
+		defer watch.Wait()
 		defer cancel()
-		go func() {
-			for runCtx.Err() == nil && !interrupted.Load() {
-				time.Sleep(time.Second)
+		watch.Go(func() {
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-tick.C:
+					if interrupted.Load() {
+						cancel()
+						return
+					}
+				}
 			}
-			cancel()
-		}()
+		})
 		var err error
 		res, err = simrun.InBubble(runCtx, t, s, simrun.Options{Dir: scratch, Progress: progress})
 		if interrupted.Load() {

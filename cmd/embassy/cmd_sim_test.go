@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dataembassy/embassy/sim/results"
 )
 
 func TestSim(t *testing.T) {
@@ -35,9 +37,7 @@ func TestSim(t *testing.T) {
 		{"sweep with no valid run", []string{"sim", "validate", "ddos-two-nodes", "--sweep", "threshold=8,9"}, exitUsage, nil,
 			[]string{"threshold 8 is more than the 7 nodes", "nothing was run"}},
 		{"bad sweep", []string{"sim", "validate", "churn", "--sweep", "colour=1"}, exitUsage, nil, []string{`unknown parameter "colour"`}},
-		{"run is not implemented", []string{"sim", "run", "home-cut-off", "--out", out}, exitFailure, nil,
-			[]string{"home-cut-off.yaml is valid", "not implemented in this version", "nothing was simulated", "embassy sim validate"}},
-		{"run validates first", []string{"sim", "run", bad}, exitUsage, nil, []string{"nothing was run"}},
+		{"run validates first", []string{"sim", "run", bad, "--out", out}, exitUsage, nil, []string{"nothing was run"}},
 		{"list", []string{"sim", "list"}, exitOK, []string{"home-cut-off ", "churn ", "ddos-two-nodes ", "luxembourg-lost ", "byzantine-node ", "transatlantic-cut "}, nil},
 		{"help", []string{"sim", "--help"}, exitOK, []string{"validate FILE|NAME"}, nil},
 		{"no subcommand", []string{"sim"}, exitUsage, nil, []string{"validate FILE, run FILE or list"}},
@@ -62,6 +62,68 @@ func TestSim(t *testing.T) {
 		})
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Errorf("sim run created %s: %v", out, err)
+		t.Errorf("sim run of a bad scenario created %s: %v", out, err)
+	}
+}
+
+const tinyScenario = `name: tiny
+seed: 3
+duration: 1m
+nodes: {count: 3, threshold: 2}
+workload:
+  clients: [{name: home, site: tallinn, role: custodian}]
+  lookups: {rate: 1/s}
+timeline:
+  - {at: 20s, kill: [node2, node3], for: 20s}
+`
+
+// TestSimRun runs a tiny scenario and a two-run sweep through the CLI
+// and checks the results directories.
+func TestSimRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs simulations")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tiny.yaml")
+	if err := os.WriteFile(file, []byte(tinyScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	stdout, stderr, code := runCLI(t, "sim", "run", file, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, filepath.Join(out, "report.html")) || !strings.Contains(stderr, "1m0s of virtual time") {
+		t.Errorf("stdout %q, stderr %q", stdout, stderr)
+	}
+	r, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, op := range r.Ops {
+		if !op.OK {
+			failed++
+			if op.Reason != results.ReasonThreshold {
+				t.Errorf("look-up failed with %s: %s", op.Reason, op.Error)
+			}
+		}
+	}
+	if len(r.Ops) < 40 || failed == 0 || failed == len(r.Ops) {
+		t.Errorf("%d look-ups, %d failed: want some to fail while two of three nodes are down", len(r.Ops), failed)
+	}
+	if _, err := os.Stat(filepath.Join(out, "report.html")); err != nil {
+		t.Error(err)
+	}
+
+	sweep := filepath.Join(dir, "sweep")
+	stdout, stderr, code = runCLI(t, "sim", "run", file, "--sweep", "threshold=1,2", "--out", sweep)
+	if code != exitOK {
+		t.Fatalf("sweep: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, f := range []string{"sweep.csv", "report.html", "threshold=1/report.html", "threshold=2/run.json"} {
+		if _, err := os.Stat(filepath.Join(sweep, f)); err != nil {
+			t.Errorf("sweep: %v", err)
+		}
 	}
 }
