@@ -26,7 +26,6 @@ import (
 	"github.com/dataembassy/embassy/sim/results"
 )
 
-
 // settle is how long after a timeline action an operation's outcome may
 // still depend on how fast clients notice the change (a client skips a
 // node for 3 s after a failure; a QUIC dial to a dead node takes 3 s).
@@ -193,4 +192,3 @@ func describe(op results.Op) string {
 	return fmt.Sprintf("%s %s at %s took %v, reach=%d ok=%v %s %s", op.Kind, op.Client, results.FormatTime(op.Start),
 		op.Latency, op.Reachable, op.OK, op.Reason, op.Error)
 }
-

@@ -33,7 +33,7 @@ type regData struct {
 	records []registry.Record
 
 	mu       sync.Mutex
-	next     int   // the next row to ingest
+	next     int     // the next row to ingest
 	readable []int   // rows stored on at least t nodes, in ingest order
 	unsure   [][]int // batches whose ingest failed: stored on some nodes, maybe on t
 }
