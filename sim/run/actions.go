@@ -101,6 +101,10 @@ func (r *runner) applyToNode(n *nodeProc, a sim.Action) error {
 	case sim.ActDDoS:
 		if a.DDoS.Bandwidth > 0 {
 			r.net.Squeeze(n.addr, a.DDoS.Bandwidth)
+		} else if a.DDoS.Flood > 0 {
+			// A flood fills the node's access link: without a squeeze,
+			// that is the site's default link capacity.
+			r.net.Squeeze(n.addr, r.accessCapacity(n))
 		}
 		if a.DDoS.Flood > 0 {
 			r.net.Flood(n.addr, float64(a.DDoS.Flood), floodPacketSize)
@@ -112,4 +116,10 @@ func (r *runner) applyToNode(n *nodeProc, a sim.Action) error {
 		return r.setByzantine(n, a)
 	}
 	return nil
+}
+
+// accessCapacity is a node's access link when no attack squeezes it: the
+// capacity of its site's links by default.
+func (r *runner) accessCapacity(n *nodeProc) int64 {
+	return r.link(n.site, n.site).Bandwidth
 }
