@@ -341,6 +341,23 @@ func simulate(ctx context.Context, e env, shown string, r sim.Run) (results.Run,
 	fmt.Fprintf(e.stderr, "%s: simulating %s\n", shown, summary(r))
 	wall := time.Now()
 	var res results.Run
+	// Inside the bubble time.Now is virtual: the wall clock comes from a
+	// goroutine outside it.
+	var wallNanos atomic.Int64
+	wallDone := make(chan struct{})
+	defer close(wallDone)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-wallDone:
+				return
+			case <-tick.C:
+				wallNanos.Store(int64(time.Since(wall)))
+			}
+		}
+	}()
 	// Ctrl-C: the bubble cannot wait on a channel from outside it (its
 	// clock would stop), so it looks at this flag once a virtual second.
 	var interrupted atomic.Bool
@@ -366,7 +383,8 @@ func simulate(ctx context.Context, e env, shown string, r sim.Run) (results.Run,
 			}
 		})
 		var err error
-		res, err = simrun.InBubble(runCtx, t, s, simrun.Options{Dir: scratch, Progress: progress})
+		res, err = simrun.InBubble(runCtx, t, s, simrun.Options{Dir: scratch, Progress: progress,
+			Wall: func() time.Duration { return time.Duration(wallNanos.Load()) }})
 		if interrupted.Load() {
 			return fmt.Errorf("interrupted: %w", context.Canceled)
 		}

@@ -19,8 +19,8 @@ import (
 // counts repeat only to within scheduling noise (docs/sim.md,
 // "Determinism"): the test reports how far they drifted.
 func TestSameSeedSameRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a scenario twice")
+	if testing.Short() || raceEnabled {
+		t.Skip("runs a scenario twice: not under -race or -short (./scripts/test runs it without -race)")
 	}
 	s := load(t, small)
 	var runs [2]results.Run

@@ -46,6 +46,9 @@ type Options struct {
 	// KeySetupLimit bounds the federation key setup in virtual time
 	// (default 10 minutes).
 	KeySetupLimit time.Duration
+	// Wall, if set, tells the wall-clock time elapsed since the run began
+	// (inside the bubble time.Now is virtual), for progress lines.
+	Wall func() time.Duration
 }
 
 // Timeouts of one operation, in virtual time.
@@ -218,6 +221,7 @@ func (r *runner) run(ctx context.Context) (results.Run, error) {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { r.applyActions(runCtx) })
+	wg.Go(func() { r.reportProgress(runCtx) })
 	ops := r.driveWorkload(runCtx)
 	// The schedule is over at the scenario's end; operations still in
 	// flight finish (within their timeouts) and are recorded.
@@ -232,6 +236,23 @@ func (r *runner) run(ctx context.Context) (results.Run, error) {
 }
 
 func (r *runner) since() time.Duration { return time.Since(r.t0) }
+
+// reportProgress logs the virtual time reached ten times over the run.
+func (r *runner) reportProgress(ctx context.Context) {
+	for k := 1; k < 10; k++ {
+		if !r.sleepUntil(ctx, r.s.Duration*time.Duration(k)/10) {
+			return
+		}
+		args := []any{"virtual", r.since().Round(time.Second)}
+		if r.opts.Wall != nil {
+			args = append(args, "wall", r.opts.Wall().Round(time.Millisecond))
+		}
+		r.mu.Lock()
+		args = append(args, "events", len(r.log))
+		r.mu.Unlock()
+		r.progress.Info("running", args...)
+	}
+}
 
 func (r *runner) startDetail() string {
 	return fmt.Sprintf("%d nodes, threshold %d, %d sites, seed %d", len(r.lay.nodes), r.s.Nodes.Threshold,
