@@ -216,3 +216,27 @@ func (o *oracle) place(r registry.Record) (keep bool, group, bin int, err error)
 	}
 	return true, group, bin, nil
 }
+
+// PlainAnswer is the answer to text over plaintext records, computed by
+// Oracle and assembled as a client assembles a decrypted answer (groups
+// of fewer than k rows suppressed): the reference that encrypted answers
+// are checked against.
+func PlainAnswer(text string, schemas []registry.Schema, records []registry.Record, k int) (*Result, error) {
+	q, err := Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	s, err := q.Schema(schemas)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := q.Plan(s)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := Oracle(q, s, records)
+	if err != nil {
+		return nil, err
+	}
+	return Assemble(plan, s, cells, k)
+}

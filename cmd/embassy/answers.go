@@ -16,23 +16,7 @@ import (
 // the reference evaluator (query.Oracle) and assembled as the client
 // assembles a decrypted one: groups of fewer than k rows suppressed.
 func plainAnswer(text string, records []registry.Record, k int) (*query.Result, error) {
-	q, err := query.Parse(text)
-	if err != nil {
-		return nil, err
-	}
-	s, err := q.Schema(registry.Builtin())
-	if err != nil {
-		return nil, err
-	}
-	plan, err := q.Plan(s)
-	if err != nil {
-		return nil, err
-	}
-	cells, err := query.Oracle(q, s, records)
-	if err != nil {
-		return nil, err
-	}
-	return query.Assemble(plan, s, cells, k)
+	return query.PlainAnswer(text, registry.Builtin(), records, k)
 }
 
 // sameAnswer reports whether two results are identical (columns, rows,
