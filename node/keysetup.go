@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -630,7 +631,10 @@ func (n *Node) sendDeals(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	pending := len(out)
-	for name, sealed := range out {
+	// In name order, not the map's: the order of the exchanges is then
+	// the same in every run (the simulator's runs repeat from a seed).
+	for _, name := range slices.Sorted(maps.Keys(out)) {
+		sealed := out[name]
 		to, err := strconv.Atoi(name[len(keyOutPrefix):])
 		if err != nil || to < 1 || to > n.roster.N() {
 			return 0, fmt.Errorf("key setup: bad store entry %q", name)

@@ -30,10 +30,13 @@
 //  3. The directed link a→b is a FIFO of Bandwidth: it enters when it
 //     leaves A's uplink, and leaves at depart = max(enter, link free) +
 //     8w/Bandwidth (no delay when Bandwidth is 0).
-//  4. It arrives at B's access link at depart + RTT/2 + jitter, jitter
-//     drawn uniformly in [0, Jitter]. A flow (A's address and port to
-//     B's) is delivered in order: arrival = max(arrival, the flow's
-//     previous arrival).
+//  4. It arrives at B's access link at depart + RTT/2 + jitter. The
+//     jitter is the link direction's for the time slot the packet was
+//     sent in (JitterSlot, 10 ms of virtual time): drawn uniformly in
+//     [0, Jitter] once per direction and slot, so packets sent close
+//     together see the same extra delay, as packets queueing behind each
+//     other do. A flow (A's address and port to B's) is delivered in
+//     order: arrival = max(arrival, the flow's previous arrival).
 //  5. On arrival it is dropped (reason partition) if a and b are now on
 //     different sides of a partition: packets on the way across a cut are
 //     lost.
@@ -42,8 +45,12 @@
 //  7. It is handed to the connection listening at B's address and port, if
 //     any (else dropped, reason unreachable, even if someone listened when
 //     it was sent: a restarted node receives what was sent to its
-//     address). Each connection holds at most Config.ReadBuffer (4 MiB)
-//     bytes of datagrams not yet read; beyond that, reason queue.
+//     address). The network hands over one datagram per nanosecond: one
+//     due at the instant of the previous hand-over waits for the next free
+//     nanosecond (in order of arrival, then of launch), so that every
+//     receiver deals with each datagram apart. Each connection holds at
+//     most Config.ReadBuffer (4 MiB) bytes of datagrams not yet read;
+//     beyond that, reason queue.
 //
 // Every queue is bounded in time: a packet that would wait more than
 // Config.QueueDelay (50 ms) in A's uplink, the link a→b or B's downlink
@@ -74,24 +81,57 @@
 //
 // # Randomness
 //
-// The loss, jitter and flood draws of a packet are a hash (SplitMix64) of
-// Config.Seed, the flow (source and destination address and port), the
-// packet's number in its flow, and the draw's purpose. No random stream
-// is shared, so concurrent flows do not perturb each other: the same seed
-// and the same sends per flow give the same drops and delays, whatever
-// order goroutines run in. What flows share is queues: when several flows
-// fill one link or access link at the same virtual instant, the order in
-// which their goroutines send decides who waits.
+// Every random figure is a hash (SplitMix64) of Config.Seed, what the
+// figure is for, and keys that do not count packets: a packet's loss and
+// flood draws are keyed by its flow (source and destination address and
+// port), the virtual instant it was sent at and its number among the
+// flow's packets of that instant; a link direction's jitter by the
+// direction and the time slot; the order of an instant's flows (below)
+// by the flow and the instant. No random stream is shared, so neither the
+// order goroutines run in nor a flow sending one packet more or less at
+// some instant changes what is drawn at any other instant.
+//
+// # Instants
+//
+// Inside a bubble, a datagram written is not sent at once. The network
+// starts a worker goroutine that calls synctest.Wait: it returns once
+// every other goroutine of the bubble is durably blocked, that is once
+// everything that runs at this virtual instant has run, timers that fire
+// at it included, and has written what it writes. The worker then calls
+// Config.Settled if set (nothing else of the bubble runs meanwhile),
+// launches the datagrams written at the instant, and runs the events due
+// (arrivals, hand-overs). The datagrams of an instant go out flow by flow
+// in the order of a seeded rank (a hash of the seed, the flow and the
+// instant), each flow's datagrams grouped by subflow (Config.Subflow: for
+// QUIC, the destination connection ID, as connections can share a flow)
+// and otherwise in the order they were written. So at one instant, timers
+// fire and what they write is sent before datagrams are handed over, and
+// hand-overs come one per nanosecond, each after what the previous one
+// caused has settled. Given the same writes at each instant (per flow
+// and subflow, the same datagrams in the same order), a network gives the
+// same deliveries at the same times whatever order goroutines run in.
+//
+// synctest.Wait may be called by one goroutine of a bubble at a time: do
+// not call it yourself in a bubble whose network carries traffic (one of
+// the two calls panics; if it is the worker's, that instant's datagrams
+// go out in the order they were written, and the network logs a warning
+// once). Counters count a datagram when it is launched, so a snapshot
+// taken at an instant does not include what is written at it.
+//
+// Outside a bubble synctest.Wait panics; the network notices at its first
+// datagram and from then on launches each datagram as it is written and
+// runs events when due, in real time (the benchmark runs so).
 //
 // # Time and goroutines
 //
-// The network runs no goroutine of its own. Packets on the way are events
-// in a heap, run in (time, scheduling order) by one time.AfterFunc timer;
-// readers block on channels. Inside a synctest bubble (create the Network
-// and its connections there) everything takes virtual time, and a
-// network with nothing left to deliver keeps nothing alive. Its mutexes
-// are never held while waiting. Outside a bubble it works in real time
-// (the benchmark runs so).
+// Packets on the way are events in a heap, run in (time, scheduling
+// order) by a worker goroutine that a datagram written, or one
+// time.AfterFunc timer set for the earliest event, starts for the
+// instant, and that ends once it has run them; readers block on
+// channels. Inside a synctest bubble (create the Network and
+// its connections there) everything takes virtual time, and a network
+// with nothing left to deliver keeps no goroutine alive. Its mutexes are
+// never held while waiting.
 //
 // # Connections
 //

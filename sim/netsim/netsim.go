@@ -44,7 +44,7 @@ const (
 // both directions.
 type Link struct {
 	RTT       time.Duration // round trip; each direction takes RTT/2
-	Jitter    time.Duration // extra one-way delay drawn uniformly in [0, Jitter] per packet
+	Jitter    time.Duration // extra one-way delay drawn uniformly in [0, Jitter] per direction and JitterSlot
 	Bandwidth int64         // bit/s of the link in each direction; 0 = unlimited
 	Loss      float64       // probability that a packet is lost, 0..1
 }
@@ -76,6 +76,19 @@ type Config struct {
 	// that queue's capacity: a packet that would wait longer is dropped
 	// (reason DropQueue). 0 = DefaultQueueDelay.
 	QueueDelay time.Duration
+	// Settled, if set, is called inside a bubble each time the network
+	// has waited for every other goroutine of the bubble to block, before
+	// it launches the datagrams written at that instant: nothing else of
+	// the bubble runs while it does. round counts the calls at one
+	// instant from 0.
+	Settled func(now time.Time, round int)
+	// Subflow, if set, names the stream of datagrams a datagram belongs
+	// to inside its flow (for QUIC: its destination connection ID, as
+	// several connections can share a pair of addresses and ports).
+	// Datagrams of one flow written at one instant are launched grouped
+	// by subflow, in byte order of the names, each subflow's in the
+	// order written. Nil: one subflow per flow.
+	Subflow func(payload []byte) []byte
 	// ReadBuffer is how many bytes of datagrams a connection holds
 	// until they are read; beyond it arriving datagrams are dropped
 	// (reason DropQueue). 0 = DefaultReadBuffer.
@@ -90,6 +103,8 @@ type Network struct {
 	queueDelay time.Duration
 	readBuffer int
 	log        *slog.Logger
+	settled    func(time.Time, int)
+	subflow    func([]byte) []byte
 
 	mu        sync.Mutex // never held while waiting: it guards state only
 	closed    bool
@@ -103,6 +118,14 @@ type Network struct {
 	seq       uint64
 	timer     *time.Timer
 	armed     time.Time // when timer fires; zero when not armed
+
+	pending   []*packet // written at this instant, not yet launched (see work)
+	working   bool      // a worker will launch pending and run due events
+	unordered bool      // not in a bubble: launch each packet as it is written
+	warned    bool      // the log says that an instant could not be ordered
+	lastIn    time.Time // when the latest datagram was (or will be) handed over
+	lastRound time.Time // the instant of the latest route
+	rounds    int       // routes at that instant
 
 	pairs      map[Pair]*PairTraffic
 	unroutable Count
@@ -130,9 +153,11 @@ type endpoint struct {
 // flowKey names the packets from one address and port to another.
 type flowKey struct{ src, dst netip.AddrPort }
 
-// flow is what a flow's packets share: their draw counter and the
-// arrival time of the latest one (delivery keeps a flow's order).
+// flow is what a flow's packets share: the instant of the latest one
+// sent and how many it sent then (their draws are numbered by instant),
+// and the arrival time of the latest one (delivery keeps a flow's order).
 type flow struct {
+	instant     time.Time
 	count       uint64
 	lastArrival time.Time
 }
@@ -153,6 +178,8 @@ func New(cfg Config) (*Network, error) {
 		queueDelay: cfg.QueueDelay,
 		readBuffer: cfg.ReadBuffer,
 		log:        cfg.Log,
+		settled:    cfg.Settled,
+		subflow:    cfg.Subflow,
 		links:      make([][]Link, cfg.Sites),
 		linkFree:   make([][]time.Time, cfg.Sites),
 		group:      make([]int, cfg.Sites),

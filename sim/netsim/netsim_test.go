@@ -78,31 +78,47 @@ func TestOneWayDelay(t *testing.T) {
 	}
 }
 
-// Two packets sent back to back on a 1 Mbit/s link: the second leaves when
-// the first has left, whichever flow it belongs to.
+// Packets sent at one instant on a 1 Mbit/s link leave one after the
+// other, whichever flow they belong to: flows in the order of their
+// seeded rank, each flow's packets in the order written. Two seeds give
+// the two orders.
 func TestBandwidthSerialisation(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n, err := New(Config{Sites: 2, Link: twoLevel(Link{RTT: 40 * time.Millisecond, Bandwidth: 1_000_000})})
-		if err != nil {
-			t.Fatal(err)
+	a1, a2 := netip.MustParseAddrPort("10.0.0.1:4001"), netip.MustParseAddrPort("10.0.0.2:4001")
+	b := netip.MustParseAddrPort("10.1.0.1:4001")
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	firstFlows := map[bool]bool{}
+	for seed := uint64(0); len(firstFlows) < 2; seed++ {
+		a1First := orderDraw(seed, a1, b, epoch) < orderDraw(seed, a2, b, epoch)
+		if firstFlows[a1First] {
+			continue
 		}
-		defer n.Close()
-		a1, a2 := listen(t, n, "10.0.0.1:4001"), listen(t, n, "10.0.0.2:4001")
-		stop := reader(t, listen(t, n, "10.1.0.1:4001"))
-		start := time.Now()
-		write(t, a1, 1, 1222, "10.1.0.1:4001") // 10 ms on the wire
-		write(t, a2, 2, 1222, "10.1.0.1:4001") // another flow, same link: queues
-		write(t, a1, 3, 597, "10.1.0.1:4001")  // 5 ms
-		time.Sleep(time.Second)
-		var delays []time.Duration
-		for _, r := range stop() {
-			delays = append(delays, r.at.Sub(start))
-		}
-		want := []time.Duration{30 * time.Millisecond, 40 * time.Millisecond, 45 * time.Millisecond}
-		if !slices.Equal(delays, want) {
-			t.Errorf("delays %v, want %v", delays, want)
-		}
-	})
+		firstFlows[a1First] = true
+		synctest.Test(t, func(t *testing.T) {
+			n, err := New(Config{Seed: seed, Sites: 2, Link: twoLevel(Link{RTT: 40 * time.Millisecond, Bandwidth: 1_000_000})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			c1, c2 := listen(t, n, a1.String()), listen(t, n, a2.String())
+			stop := reader(t, listen(t, n, b.String()))
+			start := time.Now()
+			write(t, c1, 1, 1222, b.String()) // 10 ms on the wire
+			write(t, c2, 2, 1222, b.String()) // another flow, same link: queues
+			write(t, c1, 3, 597, b.String())  // 5 ms
+			time.Sleep(time.Second)
+			got := map[uint64]time.Duration{}
+			for _, r := range stop() {
+				got[r.id] = r.at.Sub(start)
+			}
+			want := map[uint64]time.Duration{1: 30 * time.Millisecond, 3: 35 * time.Millisecond, 2: 45 * time.Millisecond}
+			if !a1First {
+				want = map[uint64]time.Duration{2: 30 * time.Millisecond, 1: 40 * time.Millisecond, 3: 45 * time.Millisecond}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("seed %d (flow from %v first: %v): delays %v, want %v", seed, a1, a1First, got, want)
+			}
+		})
+	}
 }
 
 // jitterRun sends count packets 10 ms apart over a jittery link and

@@ -1,10 +1,16 @@
 package netsim
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
+	"testing/synctest"
 	"time"
 )
 
@@ -31,7 +37,11 @@ type packet struct {
 	srcSite, dstSite int
 	link             Link // figures when sent
 	fl               *flow
-	count            uint64 // number in its flow
+	sent             time.Time // the instant it was sent at
+	index            uint64    // its number among its flow's packets sent at that instant
+	rank             uint64    // its flow's place among the flows of that instant
+	spaced           bool      // delivery was moved to the next free nanosecond
+	subflow          []byte    // its subflow's name (Config.Subflow)
 	data             []byte
 }
 
@@ -45,49 +55,169 @@ func serialise(wire int, bitsPerSecond int64) time.Duration {
 	return time.Duration((bits*int64(time.Second) + bitsPerSecond - 1) / bitsPerSecond)
 }
 
-// send starts a datagram from c to dst on its way, at time now.
+// send starts a datagram from c to dst on its way, at time now. Inside a
+// bubble it only queues the datagram: the network's worker launches
+// every datagram of the instant once the bubble has settled (see work).
 func (n *Network) send(c *conn, data []byte, dst netip.AddrPort) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return net.ErrClosed
 	}
+	p := &packet{src: c.addr, dst: dst, from: c.udp, srcSite: c.site, sent: time.Now(),
+		data: append([]byte(nil), data...)}
+	if n.unordered {
+		n.launch(p)
+		n.rearm()
+		return nil
+	}
+	n.pending = append(n.pending, p)
+	if !n.working {
+		n.working = true
+		go n.work()
+	}
+	return nil
+}
+
+// fire runs when the earliest event is due: inside a bubble it becomes
+// the worker (unless one runs: it will see the event), outside one it
+// runs the due events at once.
+func (n *Network) fire() {
+	n.mu.Lock()
+	n.armed = time.Time{}
+	if n.closed || n.working {
+		n.mu.Unlock()
+		return
+	}
+	if n.unordered {
+		n.runDue(time.Now())
+		n.rearm()
+		n.mu.Unlock()
+		return
+	}
+	n.working = true
+	n.mu.Unlock()
+	n.work()
+}
+
+// work waits until every other goroutine of the bubble is durably
+// blocked — every goroutine that runs at this virtual instant, timers
+// that fire at it included, has done what it does — then launches the
+// datagrams written at this instant and runs the events due (arrivals,
+// deliveries). The datagrams of an instant are launched in an order that
+// does not depend on the order goroutines ran in: flows by a seeded rank
+// (a hash of the seed, the flow and the instant), each flow's datagrams
+// in the order they were written. Deliveries come after everything else
+// of their instant, and one at a time (see deliver). Goroutines that the
+// deliveries wake, and that write, start the next worker.
+//
+// synctest.Wait panics outside a bubble, and when another goroutine of
+// the bubble is in Wait already; the network then goes on unordered for
+// this instant (outside a bubble: for good, launching every datagram as
+// it is written and running events when due).
+func (n *Network) work() {
+	ordered, inBubble := settle()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.working = false
+	switch {
+	case !inBubble:
+		n.unordered = true
+		n.log.Debug("netsim: outside a synctest bubble: datagrams go out as they are written")
+	case !ordered && !n.warned:
+		n.warned = true
+		n.log.Warn("netsim: another goroutine of the bubble called synctest.Wait: " +
+			"the datagrams of this instant go out in the order they were written")
+	}
+	if n.closed {
+		n.pending = nil
+		return
+	}
 	now := time.Now()
-	wire := len(data) + Overhead
-	src := n.endpointOf(c.addr.Addr())
+	if ordered && n.settled != nil {
+		if !now.Equal(n.lastRound) {
+			n.lastRound, n.rounds = now, 0
+		}
+		n.settled(now, n.rounds)
+		n.rounds++
+	}
+	batch := n.pending
+	n.pending = nil
+	if ordered {
+		for _, p := range batch {
+			p.rank = orderDraw(n.seed, p.src, p.dst, p.sent)
+			if n.subflow != nil {
+				p.subflow = n.subflow(p.data)
+			}
+		}
+		slices.SortStableFunc(batch, func(a, b *packet) int {
+			return cmp.Or(cmp.Compare(a.rank, b.rank), a.src.Compare(b.src), a.dst.Compare(b.dst),
+				bytes.Compare(a.subflow, b.subflow))
+		})
+	}
+	for _, p := range batch {
+		n.launch(p)
+	}
+	n.runDue(now)
+	n.rearm()
+}
+
+// settle calls synctest.Wait: ordered is whether it returned, inBubble
+// false if it panicked because the goroutine is not in a bubble.
+func settle() (ordered, inBubble bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ordered = false
+			inBubble = !strings.Contains(fmt.Sprint(r), "not in a bubble")
+		}
+	}()
+	synctest.Wait()
+	return true, true
+}
+
+// launch puts p on its way at p.sent: the partition and loss checks, the
+// sender's access link, then the site link. n.mu is held.
+func (n *Network) launch(p *packet) {
+	now := p.sent
+	wire := p.wire()
+	src := n.endpointOf(p.src.Addr())
 	src.traffic.Sent.add(wire)
-	dstSite, ok := n.SiteOf(dst.Addr())
+	dstSite, ok := n.SiteOf(p.dst.Addr())
 	if !ok {
 		n.unroutable.add(wire)
 		src.traffic.Lost.add(wire)
-		return nil
+		return
 	}
-	key := flowKey{c.addr, dst}
+	key := flowKey{p.src, p.dst}
 	fl := n.flows[key]
 	if fl == nil {
 		fl = &flow{}
 		n.flows[key] = fl
 	}
+	if !fl.instant.Equal(now) {
+		fl.instant, fl.count = now, 0
+	}
+	p.index = fl.count
 	fl.count++
-	p := &packet{src: c.addr, dst: dst, from: c.udp, srcSite: c.site, dstSite: dstSite,
-		link: n.links[c.site][dstSite], fl: fl, count: fl.count}
+	p.dstSite, p.fl, p.link = dstSite, fl, n.links[p.srcSite][dstSite]
+	if n.log.Enabled(context.Background(), levelPacket) {
+		n.log.Log(context.Background(), levelPacket, "netsim: send", "from", p.src, "to", p.dst, "bytes", wire)
+	}
 	n.pair(p.srcSite, p.dstSite).Sent.add(wire)
 	if n.group[p.srcSite] != n.group[p.dstSite] {
 		n.drop(p, wire, DropPartition)
-		return nil
+		return
 	}
-	if p.link.Loss > 0 && unit(draw(n.seed, p.src, p.dst, p.count, drawLoss)) < p.link.Loss {
+	if p.link.Loss > 0 && unit(packetDraw(n.seed, p.src, p.dst, p.sent, p.index, drawLoss)) < p.link.Loss {
 		n.drop(p, wire, DropLoss)
-		return nil
+		return
 	}
-	p.data = make([]byte, len(data))
-	copy(p.data, data)
 
 	// The sender's access link: a FIFO of its capacity, or none if it
 	// is unlimited and empty.
 	if src.capacity == 0 && src.upPending == 0 {
 		n.enterLink(p, now)
-		return nil
+		return
 	}
 	start := now
 	if src.upFree.After(start) {
@@ -95,7 +225,7 @@ func (n *Network) send(c *conn, data []byte, dst netip.AddrPort) error {
 	}
 	if start.Sub(now) > n.queueDelay {
 		n.drop(p, wire, DropQueue)
-		return nil
+		return
 	}
 	done := start
 	if src.capacity > 0 {
@@ -105,7 +235,6 @@ func (n *Network) send(c *conn, data []byte, dst netip.AddrPort) error {
 	src.upPending++
 	p.stage, p.when = stageLink, done
 	n.push(p)
-	return nil
 }
 
 // enterLink puts p on the site link at time at, and schedules its
@@ -126,7 +255,7 @@ func (n *Network) enterLink(p *packet, at time.Time) {
 	n.linkFree[p.srcSite][p.dstSite] = done
 	arrival := done.Add(p.link.RTT / 2)
 	if p.link.Jitter > 0 {
-		arrival = arrival.Add(below(draw(n.seed, p.src, p.dst, p.count, drawJitter), p.link.Jitter))
+		arrival = arrival.Add(below(jitterDraw(n.seed, p.srcSite, p.dstSite, p.sent), p.link.Jitter))
 	}
 	if arrival.Before(p.fl.lastArrival) {
 		arrival = p.fl.lastArrival // a flow is delivered in order
@@ -161,7 +290,7 @@ func (n *Network) arrive(p *packet) {
 		// Saturated by junk: the queue is always full. A packet gets
 		// in with probability capacity/junk, and then waits for the
 		// whole buffer.
-		if unit(draw(n.seed, p.src, p.dst, p.count, drawFlood)) >= c/j {
+		if unit(packetDraw(n.seed, p.src, p.dst, p.sent, p.index, drawFlood)) >= c/j {
 			n.drop(p, p.wire(), DropQueue)
 			return
 		}
@@ -187,8 +316,22 @@ func (n *Network) arrive(p *packet) {
 	n.push(p)
 }
 
-// deliver hands p to whoever listens at its destination. n.mu is held.
+// deliver hands p to whoever listens at its destination. The network
+// hands over one datagram per instant: a datagram due at the instant of
+// the previous one (or before a later one already reserved) waits for
+// the next free nanosecond, so that the receiver deals with each
+// datagram apart, whatever order goroutines run in. n.mu is held.
 func (n *Network) deliver(p *packet) {
+	if !p.spaced {
+		if !p.when.After(n.lastIn) {
+			p.spaced = true
+			p.stage, p.when = stageDeliver, n.lastIn.Add(time.Nanosecond)
+			n.lastIn = p.when
+			n.push(p)
+			return
+		}
+		n.lastIn = p.when
+	}
 	c := n.conns[p.dst]
 	if c == nil {
 		n.drop(p, p.wire(), DropUnreachable)
@@ -197,6 +340,9 @@ func (n *Network) deliver(p *packet) {
 	if !c.push(p.data, p.from) {
 		n.drop(p, p.wire(), DropQueue)
 		return
+	}
+	if n.log.Enabled(context.Background(), levelPacket) {
+		n.log.Log(context.Background(), levelPacket, "netsim: deliver", "from", p.src, "to", p.dst, "bytes", p.wire())
 	}
 	n.pair(p.srcSite, p.dstSite).Delivered.add(p.wire())
 	n.endpointOf(p.dst.Addr()).traffic.Received.add(p.wire())
@@ -212,34 +358,17 @@ func (n *Network) drop(p *packet, wire int, reason DropReason) {
 	}
 }
 
-// push schedules p's next stage at p.when, arming the timer if p is the
-// earliest event. n.mu is held.
+// push schedules p's next stage at p.when. The caller arms the timer
+// (rearm) once it is done. n.mu is held.
 func (n *Network) push(p *packet) {
 	p.seq = n.seq
 	n.seq++
 	n.events.push(p)
-	if !n.armed.IsZero() && !p.when.Before(n.armed) {
-		return
-	}
-	n.armed = p.when
-	d := time.Until(p.when)
-	if n.timer == nil {
-		n.timer = time.AfterFunc(d, n.fire)
-	} else {
-		n.timer.Reset(d)
-	}
 }
 
-// fire runs every event that is due, in time order (same instant: in the
-// order they were scheduled), then arms the timer for the next one.
-func (n *Network) fire() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return
-	}
-	n.armed = time.Time{}
-	now := time.Now()
+// runDue runs every event due at now, in time order (same instant: in
+// the order they were scheduled). n.mu is held.
+func (n *Network) runDue(now time.Time) {
 	for len(n.events) > 0 && !n.events[0].when.After(now) {
 		p := n.events.pop()
 		switch p.stage {
@@ -252,12 +381,22 @@ func (n *Network) fire() {
 			n.deliver(p)
 		}
 	}
-	// Events scheduled above may have armed the timer for a later
-	// instant than the earliest one left.
-	n.armed = time.Time{}
-	if len(n.events) > 0 {
-		n.armed = n.events[0].when
-		n.timer.Reset(time.Until(n.armed))
+}
+
+// rearm sets the timer for the earliest event. n.mu is held.
+func (n *Network) rearm() {
+	if len(n.events) == 0 {
+		return
+	}
+	next := n.events[0].when
+	if !n.armed.IsZero() && n.armed.Equal(next) {
+		return
+	}
+	n.armed = next
+	if n.timer == nil {
+		n.timer = time.AfterFunc(time.Until(next), n.fire)
+	} else {
+		n.timer.Reset(time.Until(next))
 	}
 }
 

@@ -1,10 +1,12 @@
 package netsim
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,35 +21,69 @@ type refSend struct {
 
 // reference computes, without queues of events, when each datagram of a
 // workload arrives (or that it is dropped) when access links are
-// unlimited: the loss draw; the directed site link as a FIFO of its
-// bandwidth, holding at most queueDelay; RTT/2 plus the jitter draw; and
-// a flow's order. Sends must be in time order.
+// unlimited: the datagrams of one instant taken flow by flow in the
+// order of their seeded rank; the loss draw; the directed site link as a
+// FIFO of its bandwidth, holding at most queueDelay; RTT/2 plus the
+// link's jitter for the time slot; a flow's order; and the hand-over of
+// one datagram per nanosecond, in order of arrival and, at one instant,
+// of launch. Sends must be in time order.
 func reference(seed uint64, sites int, link func(a, b int) Link, queueDelay time.Duration, sends []refSend) []string {
 	site := func(a netip.AddrPort) int { return int(a.Addr().As4()[1]) }
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a bubble's start
 	free := map[[2]int]time.Duration{}
 	last := map[flowKey]time.Duration{}
-	count := map[flowKey]uint64{}
 	out := make([]string, len(sends))
-	for i, s := range sends {
-		k := flowKey{s.src, s.dst}
-		count[k]++
-		a, b := site(s.src), site(s.dst)
-		l := link(a, b)
-		if unit(draw(seed, s.src, s.dst, count[k], drawLoss)) < l.Loss {
-			out[i] = "loss"
-			continue
+	type landing struct {
+		at time.Duration
+		i  int // in sends
+	}
+	var landings []landing // in launch order
+	for from := 0; from < len(sends); {
+		to := from
+		for to < len(sends) && sends[to].at == sends[from].at {
+			to++
 		}
-		start := max(s.at, free[[2]int{a, b}])
-		if start-s.at > queueDelay {
-			out[i] = "queue"
-			continue
+		at := epoch.Add(sends[from].at)
+		order := make([]int, 0, to-from)
+		for i := from; i < to; i++ {
+			order = append(order, i)
 		}
-		bits := int64(s.size+28) * 8
-		done := start + time.Duration((bits*1e9+l.Bandwidth-1)/l.Bandwidth)
-		free[[2]int{a, b}] = done
-		arrival := max(done+l.RTT/2+below(draw(seed, s.src, s.dst, count[k], drawJitter), l.Jitter), last[k])
-		last[k] = arrival
-		out[i] = fmt.Sprint(arrival)
+		slices.SortStableFunc(order, func(i, j int) int {
+			a, b := sends[i], sends[j]
+			return cmp.Or(cmp.Compare(orderDraw(seed, a.src, a.dst, at), orderDraw(seed, b.src, b.dst, at)),
+				a.src.Compare(b.src), a.dst.Compare(b.dst))
+		})
+		index := map[flowKey]uint64{}
+		for _, i := range order {
+			s := sends[i]
+			k := flowKey{s.src, s.dst}
+			idx := index[k]
+			index[k]++
+			a, b := site(s.src), site(s.dst)
+			l := link(a, b)
+			if unit(packetDraw(seed, s.src, s.dst, at, idx, drawLoss)) < l.Loss {
+				out[i] = "loss"
+				continue
+			}
+			start := max(s.at, free[[2]int{a, b}])
+			if start-s.at > queueDelay {
+				out[i] = "queue"
+				continue
+			}
+			bits := int64(s.size+28) * 8
+			done := start + time.Duration((bits*1e9+l.Bandwidth-1)/l.Bandwidth)
+			free[[2]int{a, b}] = done
+			arrival := max(done+l.RTT/2+below(jitterDraw(seed, a, b, at), l.Jitter), last[k])
+			last[k] = arrival
+			landings = append(landings, landing{arrival, i})
+		}
+		from = to
+	}
+	slices.SortStableFunc(landings, func(a, b landing) int { return cmp.Compare(a.at, b.at) })
+	handed := time.Duration(-1)
+	for _, a := range landings {
+		handed = max(a.at, handed+1)
+		out[a.i] = fmt.Sprint(handed)
 	}
 	return out
 }

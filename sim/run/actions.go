@@ -20,6 +20,7 @@ func (r *runner) applyActions(ctx context.Context) {
 		if !r.sleepUntil(ctx, a.At) {
 			return
 		}
+		isolate()
 		err := r.apply(a)
 		ev := results.Event{Type: results.EventAction, Action: string(a.Kind), Target: target(a), Detail: a.String()}
 		if err != nil {

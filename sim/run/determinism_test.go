@@ -2,90 +2,65 @@ package run_test
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
-	"slices"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dataembassy/embassy/sim/results"
 )
 
-// TestSameSeedSameRun runs one scenario twice with the same seed. What
-// the seed fixes must repeat exactly: the timeline as applied, every
-// operation's start, kind, client, registry, reachability and outcome
-// (with its reason), and the availability samples. Latencies and byte
-// counts repeat only to within scheduling noise (docs/sim.md,
-// "Determinism"): the test reports how far they drifted.
+// lossy is small with loss and jitter on two of its links: a packet lost
+// in one run and not in the other would change every later retransmission
+// and timeout, so it shows any difference at once.
+const lossy = small + `
+topology:
+  links:
+    - {between: [tallinn, luxembourg], loss: 1%, jitter: 3ms}
+    - {between: [tallinn, frankfurt], loss: 1%}
+`
+
+// resultFiles are the files results.Write writes, compared byte for byte.
+var resultFiles = []string{"events.jsonl", "ops.csv", "availability.csv", "traffic.csv", "run.json"}
+
+// TestSameSeedSameRun runs a scenario twice with the same seed and
+// writes both runs' results: every file must be byte-identical,
+// latencies and byte counts included (docs/sim.md, "Determinism").
 func TestSameSeedSameRun(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("runs a scenario twice: not under -race or -short (./scripts/test runs it without -race)")
+		t.Skip("runs scenarios twice: not under -race or -short (./scripts/test runs it without -race)")
 	}
-	s := load(t, small)
-	var runs [2]results.Run
-	for i := range runs {
-		runs[i], _ = runScenario(t, s)
+	for _, tc := range []struct{ name, text string }{{"small", small}, {"lossy", lossy}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := load(t, tc.text)
+			var dirs [2]string
+			var runs [2]results.Run
+			for i := range dirs {
+				runs[i], _ = runScenario(t, s)
+				dirs[i] = filepath.Join(t.TempDir(), "results")
+				if err := results.Write(dirs[i], runs[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(runs[0].Ops) < 100 || len(runs[0].Traffic) == 0 {
+				t.Fatalf("%d operations, %d traffic rows: too little to compare", len(runs[0].Ops), len(runs[0].Traffic))
+			}
+			for _, f := range resultFiles {
+				a, err := os.ReadFile(filepath.Join(dirs[0], f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := os.ReadFile(filepath.Join(dirs[1], f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s differs between two runs with seed %d:\n%s", f, s.Seed, firstDiff(string(a), string(b)))
+				}
+			}
+		})
 	}
-	for _, part := range []struct {
-		name string
-		text func(results.Run) string
-	}{
-		{"timeline", timelineText},
-		{"operations", opsText},
-		{"availability", samplesText},
-	} {
-		a, b := part.text(runs[0]), part.text(runs[1])
-		if a != b {
-			t.Errorf("%s differs between two runs with seed %d:\n%s", part.name, s.Seed, firstDiff(a, b))
-		}
-		if strings.Count(a, "\n") < 3 {
-			t.Errorf("%s: only %q to compare", part.name, a)
-		}
-	}
-	t.Logf("latency drift: at most %v over %d operations", latencyDrift(runs[0], runs[1]), len(runs[0].Ops))
-}
-
-func timelineText(r results.Run) string {
-	var b strings.Builder
-	for _, e := range r.Events {
-		if e.Type != results.EventOp {
-			fmt.Fprintf(&b, "%d %s %s %s %s\n", e.T, e.Type, e.Action, e.Target, e.Detail)
-		}
-	}
-	return b.String()
-}
-
-func sortedOps(r results.Run) []results.Op {
-	ops := slices.Clone(r.Ops)
-	slices.SortStableFunc(ops, func(a, b results.Op) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Client, b.Client))
-	})
-	return ops
-}
-
-func opsText(r results.Run) string {
-	var b strings.Builder
-	for _, op := range sortedOps(r) {
-		fmt.Fprintf(&b, "%d %s %s %s reach=%d ok=%v %s\n", op.Start, op.Kind, op.Client, op.Registry, op.Reachable, op.OK, op.Reason)
-	}
-	return b.String()
-}
-
-func samplesText(r results.Run) string {
-	var buf bytes.Buffer
-	_ = results.WriteSamples(&buf, r.Samples)
-	return buf.String()
-}
-
-func latencyDrift(a, b results.Run) time.Duration {
-	oa, ob := sortedOps(a), sortedOps(b)
-	var worst time.Duration
-	for i := range min(len(oa), len(ob)) {
-		d := oa[i].Latency - ob[i].Latency
-		worst = max(worst, d, -d)
-	}
-	return worst
 }
 
 func firstDiff(a, b string) string {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -46,6 +47,9 @@ type Options struct {
 	// KeySetupLimit bounds the federation key setup in virtual time
 	// (default 10 minutes).
 	KeySetupLimit time.Duration
+	// reseed restarts crypto randomness each time the network has
+	// settled (set by InBubble).
+	reseed func(time.Time, int)
 	// Wall, if set, tells the wall-clock time elapsed since the run began
 	// (inside the bubble time.Now is virtual), for progress lines.
 	Wall func() time.Duration
@@ -62,16 +66,28 @@ const (
 // within the limit (before the scenario's clock starts).
 var ErrKeySetup = errors.New("federation key setup did not finish")
 
-// InBubble runs s with t the bubble's (synctest.Test's) T. In a test
-// binary it first seeds the bubble's crypto randomness from the
-// scenario's seed; testing/cryptotest refuses to do that in an ordinary
-// program (testing.Testing() is false there), where crypto randomness
-// stays real. Identities, workload, churn and network draws repeat from
-// the seed either way.
+// InBubble runs s with t the bubble's (synctest.Test's) T, so that it
+// repeats from the seed:
+//   - In a test binary it seeds the bubble's crypto randomness from the
+//     scenario's seed, and restarts it from (seed, instant) each time the
+//     simulated network has settled (see reseeder). testing/cryptotest
+//     refuses to seed in an ordinary program (testing.Testing() is false
+//     there), where crypto randomness stays real.
+//   - It sets GOMAXPROCS to 1 for the run (restored afterwards; the
+//     setting is process-wide): goroutines woken at one virtual instant
+//     then run one after another, not side by side, so that what one
+//     host does at an instant (how QUIC packs frames into packets) does
+//     not depend on two threads racing.
+//
+// In a test binary the same seed then gives byte-identical outputs
+// (docs/sim.md, "Determinism"). Identities, workload, churn and network
+// draws repeat from the seed either way.
 func InBubble(ctx context.Context, t *testing.T, s *sim.Scenario, opts Options) (results.Run, error) {
 	if testing.Testing() {
 		cryptotest.SetGlobalRandom(t, s.Seed)
+		opts.reseed = reseeder(s.Seed)
 	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	return Run(ctx, s, opts)
 }
 
@@ -97,6 +113,7 @@ type runner struct {
 	actions  []sim.Action
 	lay      *layout
 	net      *netsim.Network
+	gate     *openGate // orders the hosts' stream operations (see isolatedHost)
 	quiet    *slog.Logger
 	progress *slog.Logger
 
@@ -133,7 +150,7 @@ func newRunner(s *sim.Scenario, opts Options) (*runner, error) {
 		progress = slog.New(slog.DiscardHandler)
 	}
 	r := &runner{s: s, opts: opts, costs: costs, quiet: slog.New(slog.DiscardHandler), progress: progress,
-		clients: map[string]*simClient{}}
+		clients: map[string]*simClient{}, gate: &openGate{}}
 	if err := r.rejectUnsupported(); err != nil {
 		return nil, err
 	}
@@ -152,7 +169,8 @@ func newRunner(s *sim.Scenario, opts Options) (*runner, error) {
 		return nil, err
 	}
 	r.net, err = netsim.New(netsim.Config{Seed: s.Seed, Sites: len(r.sites), Log: r.quiet,
-		Link: func(a, b int) netsim.Link { return r.link(a, b) }})
+		Link:    func(a, b int) netsim.Link { return r.link(a, b) },
+		Settled: opts.reseed, Subflow: simhost.ConnID})
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +330,7 @@ func (r *runner) startNodes(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", pn.Name, err)
 		}
 		r.nodes = append(r.nodes, n)
+		isolate()
 		if err := n.start(r.nodeLog(pn)); err != nil {
 			return err
 		}
@@ -337,7 +356,7 @@ func (r *runner) hostFactory(c cpu) transport.HostFactory {
 		if err != nil {
 			return nil, err
 		}
-		return newCostHost(h, r.costs.Node, c), nil
+		return newCostHost(newIsolatedHost(h, r.gate), r.costs.Node, c), nil
 	}
 }
 
@@ -373,5 +392,16 @@ func (n *nodeProc) hasKeys() bool {
 	_, ok := n.cur.FederationKeysDigest()
 	return ok
 }
+
+// isolate lets a little virtual time pass (a microsecond), so that what
+// the runner does next (start a node or a client, apply an action)
+// happens at an instant of its own: the goroutines that ran at the
+// instant it was woken at, and those it started just before, have
+// settled by then, and the hosts' own nanosecond steps (see
+// isolatedHost) are over. Two things done at one instant run in the
+// order the scheduler picks, and they draw crypto randomness (a new
+// host's TLS certificate, a node's key shares) from one stream in that
+// order.
+func isolate() { time.Sleep(time.Microsecond) }
 
 func storeOptions() store.Options { return store.Options{Small: true} }

@@ -36,12 +36,13 @@ func (r *runner) startClients() error {
 		if pc.Role == sim.RoleService {
 			id = r.lay.services[pc.Name]
 		}
+		isolate()
 		h, err := simhost.New(transport.HostConfig{Key: id.SigningKey(), Gater: g,
 			Listen: []string{quicAddr(pc.addr)}}, r.packets)
 		if err != nil {
 			return fmt.Errorf("client %s: %w", pc.Name, err)
 		}
-		nw, err := transport.NewNetwork(h, g, r.lay.roster)
+		nw, err := transport.NewNetwork(newIsolatedHost(h, r.gate), g, r.lay.roster)
 		if err != nil {
 			_ = h.Close()
 			return fmt.Errorf("client %s: %w", pc.Name, err)
@@ -224,7 +225,7 @@ func (r *runner) ingestLoop(ctx context.Context) {
 		}
 		op := r.begin(results.KindIngest, c, in.Registry, -(k + 1))
 		if err == nil {
-			err = r.ingest(ctx, c, rd, rows, len(idx))
+			err = r.ingest(withOp(ctx, -(k+1)), c, rd, rows, len(idx))
 		}
 		if err == nil {
 			rd.stored(idx)
@@ -253,6 +254,7 @@ func (r *runner) ingest(ctx context.Context, c *simClient, rd *regData, rows *re
 
 // do runs one scheduled operation and records it.
 func (r *runner) do(ctx context.Context, s scheduled) {
+	ctx = withOp(ctx, s.seq)
 	c := r.clients[s.client]
 	switch s.kind {
 	case results.KindLookup:

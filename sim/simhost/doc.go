@@ -12,5 +12,12 @@
 // connection manager supplied as an option, so New closes it with the
 // host), so a synctest bubble can end. Identify's address discovery is
 // off: it keeps a goroutine busy that stalls synctest, and a simulation
-// knows every address from the roster.
+// knows every address from the roster. Simulated addresses are private
+// (10.S.X.Y) but stand for public ones, so hosts dial them with libp2p's
+// dial timeout for public addresses (15 s), not the 5 s for local ones.
+//
+// ConnID reads a QUIC packet's destination connection ID: it tells apart
+// the connections that share a pair of addresses and ports, so that a
+// simulated network can keep an order among their packets of one instant
+// (sim/netsim's Config.Subflow).
 package simhost

@@ -4,15 +4,20 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/dataembassy/embassy/transport"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	quicgo "github.com/quic-go/quic-go"
 	"go.uber.org/fx"
 )
+
+// publicDialTimeout is libp2p's swarm's dial timeout for public addresses.
+const publicDialTimeout = 15 * time.Second
 
 // PacketNet opens the packet connection that a host listening (or
 // dialling) on addr uses in place of a UDP socket.
@@ -39,6 +44,11 @@ func New(cfg transport.HostConfig, packets PacketNet) (host.Host, error) {
 		libp2p.NoTransports,
 		libp2p.Transport(quic.NewTransport),
 		quicOver(packets),
+		// Simulated addresses are private (10.S.X.Y) but stand for
+		// public ones: dial them with libp2p's timeout for public
+		// addresses, not its 5 s for local ones (which would also fall
+		// on the very instant QUIC's 5 s handshake timeout fires).
+		libp2p.SwarmOpts(swarm.WithDialTimeoutLocal(publicDialTimeout)),
 		libp2p.DisableIdentifyAddressDiscovery())
 	h, err := libp2p.New(opts...)
 	if err != nil {
@@ -87,4 +97,28 @@ func quicOver(packets PacketNet) libp2p.Option {
 			src.ip.Store(&a.IP)
 			return c, nil
 		}))
+}
+
+// connIDLength is the length of the connection IDs quic-go issues (its
+// default, which libp2p keeps): a short-header packet does not carry it.
+const connIDLength = 4
+
+// ConnID returns the destination connection ID of the QUIC packet that
+// starts datagram (nil if it cannot be one): it tells apart the
+// connections that share a pair of addresses and ports (two hosts that
+// dialled each other at once have two). For netsim.Config.Subflow.
+func ConnID(datagram []byte) []byte {
+	switch {
+	case len(datagram) == 0:
+		return nil
+	case datagram[0]&0x80 != 0: // long header: flags, version, DCID length, DCID
+		if len(datagram) < 6 || len(datagram) < 6+int(datagram[5]) {
+			return nil
+		}
+		return datagram[6 : 6+int(datagram[5])]
+	case len(datagram) < 1+connIDLength:
+		return nil
+	default: // short header: flags, DCID
+		return datagram[1 : 1+connIDLength]
+	}
 }
