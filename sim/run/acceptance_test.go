@@ -101,7 +101,8 @@ func inPhase(op results.Op, p phase) bool {
 // settled says whether an operation started in the phase and also
 // finished inside it: the facts are asserted on these. (Whether an
 // operation finishes before the next action depends on its latency,
-// which does not repeat exactly.)
+// which repeats exactly only in a test binary, and not under a DDoS
+// squeeze: docs/sim.md, section 8.)
 func settled(op results.Op, p phase) bool {
 	return inPhase(op, p) && op.Start+op.Latency < p.to
 }
