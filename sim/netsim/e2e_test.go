@@ -130,7 +130,10 @@ func TestEchoOverQUIC(t *testing.T) {
 	if second < rtt || second > rtt+10*time.Nanosecond {
 		t.Errorf("second request took %v, want 1 RTT = %v (+ at most 10 ns)", second, rtt)
 	}
-	if again, _, _ := echoTimes(t, netsim.Link{RTT: rtt}, 7); again != first {
+	// Bare hosts without sim/run's stream gate, on several threads: the
+	// hand-over order of one instant's datagrams may still differ by a
+	// nanosecond or so (exact repeats are sim/run's TestSameSeedSameRun).
+	if again, _, _ := echoTimes(t, netsim.Link{RTT: rtt}, 7); again-first > 20*time.Nanosecond || first-again > 20*time.Nanosecond {
 		t.Errorf("same seed: first request took %v, then %v", first, again)
 	}
 	up, down := tr.Pairs[netsim.Pair{From: 0, To: 1}], tr.Pairs[netsim.Pair{From: 1, To: 0}]
