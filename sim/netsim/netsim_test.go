@@ -124,6 +124,11 @@ func TestBandwidthSerialisation(t *testing.T) {
 // jitterRun sends count packets 10 ms apart over a jittery link and
 // returns their one-way delays.
 func jitterRun(t *testing.T, seed uint64, jitter time.Duration, count int) []time.Duration {
+	return jitterRunEvery(t, seed, jitter, 10*time.Millisecond, count)
+}
+
+// jitterRunEvery is jitterRun with a packet every gap.
+func jitterRunEvery(t *testing.T, seed uint64, jitter, gap time.Duration, count int) []time.Duration {
 	var delays []time.Duration
 	synctest.Test(t, func(t *testing.T) {
 		n, err := New(Config{Seed: seed, Sites: 2, Link: twoLevel(Link{RTT: 40 * time.Millisecond, Jitter: jitter})})
@@ -137,7 +142,7 @@ func jitterRun(t *testing.T, seed uint64, jitter time.Duration, count int) []tim
 		for i := range count {
 			sent[i] = time.Now()
 			write(t, a, uint64(i), 100, "10.1.0.1:4001")
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(gap)
 		}
 		time.Sleep(time.Second)
 		for _, r := range stop() {

@@ -79,7 +79,7 @@ func TestSameInstantOrder(t *testing.T) {
 // The jitter holds for a slot of JitterSlot: packets sent in one slot
 // take the same time, and the delays of the slots vary.
 func TestJitterSlot(t *testing.T) {
-	delays := jitterRunEvery(t, 5, time.Millisecond, 400)
+	delays := jitterRunEvery(t, 5, 5*time.Millisecond, time.Millisecond, 400)
 	slotOf := func(i int) int64 { // the packets are sent 1 ms apart from the bubble's epoch
 		return (epoch.UnixNano() + int64(i)*int64(time.Millisecond)) / int64(JitterSlot)
 	}
@@ -104,31 +104,6 @@ func TestJitterSlot(t *testing.T) {
 
 // epoch is a bubble's start.
 var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// jitterRunEvery is jitterRun with packets every gap.
-func jitterRunEvery(t *testing.T, seed uint64, gap time.Duration, count int) []time.Duration {
-	var delays []time.Duration
-	synctest.Test(t, func(t *testing.T) {
-		n, err := New(Config{Seed: seed, Sites: 2, Link: twoLevel(Link{RTT: 40 * time.Millisecond, Jitter: 5 * time.Millisecond})})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer n.Close()
-		a := listen(t, n, "10.0.0.1:4001")
-		stop := reader(t, listen(t, n, "10.1.0.1:4001"))
-		sent := make([]time.Time, count)
-		for i := range count {
-			sent[i] = time.Now()
-			write(t, a, uint64(i), 100, "10.1.0.1:4001")
-			time.Sleep(gap)
-		}
-		time.Sleep(time.Second)
-		for _, r := range stop() {
-			delays = append(delays, r.at.Sub(sent[r.id]))
-		}
-	})
-	return delays
-}
 
 // Datagrams due at one instant are handed over one per nanosecond, in
 // order of launch; a connection's read buffer sees each apart.
